@@ -1,0 +1,511 @@
+"""A screening: the facts recorded about one patient, the verdict per trial, what to ask next.
+
+The state is plain data (`to_dict` / `from_dict`) so the Rasa assistant can keep it in a slot and
+the API can store it; verdicts are recomputed from the facts, never stored as the only truth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from criteria.answers import (
+    Answer,
+    Rejected,
+    clauses,
+    extract_facts,
+    find_numbers,
+    normalise,
+    parse_answer,
+)
+from criteria.facts import Fact, Site, load_facts, load_site
+from criteria.rules import decisive, evaluate, missing
+from criteria.trials import Criterion, Trial
+from criteria.values import Value, compare, describe, value_from_json, value_to_json
+
+ELIGIBLE, INELIGIBLE, INCOMPLETE = "eligible", "ineligible", "incomplete"
+
+
+@dataclass
+class FactRecord:
+    """A recorded fact and its evidence: the clinician's exact words and the turn they came in."""
+
+    fact: str
+    value: Value | None  # None: the clinician said they do not know
+    text: str
+    turn: int
+    source: str = "answer"  # answer | mention | derived | correction
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fact": self.fact,
+            "value": value_to_json(self.value),
+            "display": describe(self.value),
+            "text": self.text,
+            "turn": self.turn,
+            "source": self.source,
+            "history": self.history,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FactRecord:
+        return cls(
+            fact=data["fact"],
+            value=value_from_json(data.get("value")),
+            text=data.get("text", ""),
+            turn=int(data.get("turn", 0)),
+            source=data.get("source", "answer"),
+            history=list(data.get("history", [])),
+        )
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """How one criterion stands: `met` means its condition holds (for an exclusion: it excludes)."""
+
+    id: str
+    type: str
+    text: str
+    status: str  # met | not_met | unknown | to_confirm
+    passes: bool | None  # does it allow the patient in?
+    evidence: tuple[dict[str, Any], ...]
+    decided_by: tuple[str, ...]  # the facts that settled it
+    enrollment: str | None
+    correction: str | None
+    note: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "text": self.text,
+            "status": self.status,
+            "passes": self.passes,
+            "evidence": list(self.evidence),
+            "decided_by": list(self.decided_by),
+            "enrollment": self.enrollment,
+            "correction": self.correction,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    trial: str
+    title: str
+    status: str  # eligible | ineligible | incomplete
+    reasons: tuple[CriterionResult, ...]  # the deciding criteria (failed, or still unknown)
+    criteria: tuple[CriterionResult, ...]
+    to_confirm: tuple[str, ...]  # enrollment confirmations
+    version: str
+    unknown_facts: tuple[str, ...] = ()  # labels of what is still unknown, when incomplete
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trial": self.trial,
+            "title": self.title,
+            "status": self.status,
+            "reasons": [r.id for r in self.reasons],
+            "criteria": [c.to_dict() for c in self.criteria],
+            "to_confirm": list(self.to_confirm),
+            "unknown_facts": list(self.unknown_facts),
+            "version": self.version,
+        }
+
+    def explain(self) -> str:
+        """One line for the clinician: the verdict and what decided it."""
+        if self.status == ELIGIBLE:
+            return f"{self.title}: eligible at prescreening."
+        if self.status == INELIGIBLE:
+            reasons = "; ".join(
+                r.text.rstrip(";. ")
+                + "".join(
+                    f' (you said: "{e["text"]}")' for e in r.evidence if e["fact"] in r.decided_by
+                )
+                for r in self.reasons
+            )
+            return f"{self.title}: not eligible. {reasons}."
+        return f"{self.title}: incomplete, still unknown: {', '.join(self.unknown_facts)}."
+
+
+@dataclass
+class AnswerOutcome:
+    """What one message did to the screening."""
+
+    recorded: list[FactRecord]
+    rejected: list[Rejected]
+    corrected: list[dict[str, Any]]
+    newly_decided: list[Verdict]
+    # facts named in passing that differ from what was recorded earlier: kept as they were,
+    # since only an explicit correction (or the answer to that very question) changes a fact
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.recorded or self.rejected or self.conflicts)
+
+
+_CORRECTION = re.compile(
+    r"\b(?:sorry|actually|correct(?:ion|ed)?|i meant|meant to say|mistake|my bad|typo|wrong|"
+    r"rather than|instead of|should (?:be|have been|read)|not (?=\S*\d)|update[ds]?|changed?|"
+    r"is now|now)\b"
+)
+_NOT_OLD = re.compile(r"\b(?:not|rather than|instead of)\s+(?P<old>[-\w.,]+)")
+
+
+class Screening:
+    """One patient's prescreening against a set of trials."""
+
+    def __init__(
+        self,
+        trials: dict[str, Trial] | list[Trial],
+        records: dict[str, FactRecord] | None = None,
+        facts: dict[str, Fact] | None = None,
+        site: Site | None = None,
+    ) -> None:
+        if isinstance(trials, list):
+            trials = {t.slug: t for t in trials}
+        if not trials:
+            raise ValueError("a screening needs at least one trial")
+        self.trials = dict(trials)
+        self.records: dict[str, FactRecord] = dict(records or {})
+        self.facts = facts or load_facts()
+        self.site = site or load_site()
+
+    # ---- state --------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Value | None]:
+        return {name: r.value for name, r in self.records.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trials": list(self.trials),
+            "versions": {slug: t.version for slug, t in self.trials.items()},
+            "records": {name: r.to_dict() for name, r in self.records.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], trials: dict[str, Trial]) -> Screening:
+        selected = {slug: trials[slug] for slug in data.get("trials", []) if slug in trials}
+        records = {name: FactRecord.from_dict(r) for name, r in (data.get("records") or {}).items()}
+        return cls(selected or trials, records)
+
+    # ---- verdicts -------------------------------------------------------------------------
+
+    def evaluate_criterion(
+        self, criterion: Criterion, values: dict[str, Value | None] | None = None
+    ) -> CriterionResult:
+        values = self.values() if values is None else values
+        if criterion.rule is None:
+            status, passes = "to_confirm", None
+        else:
+            truth = evaluate(criterion.rule, values, self.site)
+            status = {True: "met", False: "not_met", None: "unknown"}[truth]
+            if truth is None:
+                passes = None
+            else:
+                passes = truth if criterion.type == "inclusion" else not truth
+        names = self._evidence_facts(criterion)
+        evidence = tuple(self._evidence(n) for n in names if n in self.records)
+        decided_by = (
+            decisive(criterion.rule, values, self.site)
+            if criterion.rule and passes is False
+            else set()
+        )
+        return CriterionResult(
+            decided_by=tuple(n for n in names if n in decided_by),
+            id=criterion.id,
+            type=criterion.type,
+            text=criterion.text,
+            status=status,
+            passes=passes,
+            evidence=evidence,
+            enrollment=criterion.enrollment,
+            correction=criterion.correction,
+            note=criterion.note,
+        )
+
+    def _evidence_facts(self, criterion: Criterion) -> list[str]:
+        """The facts a criterion's evidence shows: its own, and sex where a range depends on it."""
+        key = id(criterion)
+        if key not in _EVIDENCE_FACTS:
+            names = sorted(criterion.facts, key=lambda n: self.facts[n].order)
+            if (
+                criterion.rule is not None
+                and "sex" not in names
+                and any(
+                    o == "normal" and isinstance(self.site.reference_ranges.get(n), dict)
+                    for n, o in _leaves(criterion.rule)
+                )
+            ):
+                names.append("sex")
+            _EVIDENCE_FACTS[key] = (criterion, names)
+        return _EVIDENCE_FACTS[key][1]
+
+    def _evidence(self, name: str) -> dict[str, Any]:
+        record = self.records[name]
+        return {
+            "fact": name,
+            "label": self.facts[name].label,
+            "value": value_to_json(record.value),
+            "display": describe(record.value),
+            "text": record.text,
+            "turn": record.turn,
+            "source": record.source,
+        }
+
+    def verdict(self, slug: str) -> Verdict:
+        trial = self.trials[slug]
+        values = self.values()
+        results = tuple(self.evaluate_criterion(c, values) for c in trial.criteria)
+        failed = tuple(r for r in results if r.passes is False)
+        unknown = tuple(r for r in results if r.status == "unknown")
+        if failed:
+            status, reasons = INELIGIBLE, failed
+        elif unknown:
+            status, reasons = INCOMPLETE, unknown
+        else:
+            status, reasons = ELIGIBLE, ()
+        open_facts: set[str] = set()
+        for c in trial.criteria:
+            if c.rule is not None and c.id in {r.id for r in unknown}:
+                open_facts |= missing(c.rule, values, self.site)
+                open_facts |= {n for n in c.facts if n in values and values[n] is None}
+        unknown_facts = sorted(open_facts, key=lambda n: self.facts[n].order)
+        return Verdict(
+            unknown_facts=tuple(self.facts[n].label for n in unknown_facts),
+            trial=slug,
+            title=trial.short_title,
+            status=status,
+            reasons=reasons,
+            criteria=results,
+            to_confirm=tuple(c.enrollment for c in trial.criteria if c.enrollment),
+            version=trial.version,
+        )
+
+    def verdicts(self) -> dict[str, Verdict]:
+        return {slug: self.verdict(slug) for slug in self.trials}
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a client stores about the screening now: status, verdicts, the state."""
+        return {
+            "status": "complete" if self.complete else "in_progress",
+            "verdicts": {slug: v.to_dict() for slug, v in self.verdicts().items()},
+            "state": self.to_dict(),
+        }
+
+    # ---- what to ask ----------------------------------------------------------------------
+
+    def needed_facts(self) -> list[str]:
+        """Facts never asked that could still decide an undecided trial, in asking order."""
+        values = self.values()
+        needed: set[str] = set()
+        for trial in self.trials.values():
+            if any(
+                c.rule is not None
+                and (evaluate(c.rule, values, self.site) is (c.type == "exclusion"))
+                for c in trial.criteria
+            ):
+                continue  # already ineligible: ask nothing more for this trial
+            for c in trial.criteria:
+                if c.rule is not None:
+                    needed |= missing(c.rule, values, self.site)
+        needed = {n for n in needed if not self._derivable(n, values)}
+        return sorted(needed, key=lambda n: self.facts[n].order)
+
+    def _derivable(self, name: str, values: dict[str, Value | None]) -> bool:
+        return any(self._derivation_holds(d, values) for d in self.facts[name].derive)
+
+    def _derivation_holds(self, derivation: Any, values: dict[str, Value | None]) -> bool:
+        when = derivation.when
+        value = values.get(when["fact"])
+        return value is not None and compare(value, when["op"], when["value"]) is True
+
+    def next_fact(self) -> Fact | None:
+        """The next question, or None once every trial is decided or nothing more can help."""
+        needed = self.needed_facts()
+        return self.facts[needed[0]] if needed else None
+
+    @property
+    def complete(self) -> bool:
+        return self.next_fact() is None
+
+    def why(self, fact_id: str) -> list[tuple[str, str]]:
+        """The criteria (trial title, verbatim text) this fact serves, for "why do you ask?"."""
+        return [
+            (t.short_title, c.text)
+            for t in self.trials.values()
+            for c in t.criteria
+            if fact_id in c.facts
+        ]
+
+    # ---- answers --------------------------------------------------------------------------
+
+    def answer(self, text: str, turn: int, asked: str | None = None) -> AnswerOutcome:
+        """Record what a message says: the asked fact, any other fact it names, corrections.
+
+        If any value in the message is implausible, nothing from the message is recorded, so
+        a half-understood message never leaves the screening in a state nobody confirmed.
+        """
+        before = {slug: v.status for slug, v in self.verdicts().items()}
+        results, source = self._read(text, asked)
+        rejected = [r for r in results if isinstance(r, Rejected)]
+        if rejected:
+            return AnswerOutcome([], rejected, [], [])
+        conflicts = []
+        if not _CORRECTION.search(normalise(text)):
+            for result in list(results):
+                previous = self.records.get(result.fact)
+                if (
+                    result.fact != asked
+                    and previous is not None
+                    and previous.source != "derived"
+                    and previous.value is not None
+                    and result.value != previous.value
+                ):
+                    results.remove(result)
+                    conflicts.append(
+                        {
+                            "fact": result.fact,
+                            "label": self.facts[result.fact].label,
+                            "recorded": describe(previous.value),
+                            "mentioned": describe(result.value),
+                        }
+                    )
+        recorded, corrected = [], []
+        for result in results:
+            assert isinstance(result, Answer)
+            record, change = self._record(result, text, turn, source.get(result.fact, "mention"))
+            if record is not None:
+                recorded.append(record)
+            if change is not None:
+                corrected.append(change)
+        self._derive(turn)
+        after = self.verdicts()
+        newly = [v for slug, v in after.items() if v.status != before[slug]]
+        return AnswerOutcome(recorded, [], corrected, newly, conflicts)
+
+    def record_unknown(self, fact_id: str, text: str, turn: int) -> FactRecord:
+        """The clinician does not know or wants to skip: unknown, and not asked again."""
+        self.records[fact_id] = FactRecord(fact_id, None, text, turn, "answer")
+        return self.records[fact_id]
+
+    def _read(self, text: str, asked: str | None) -> tuple[list[Answer | Rejected], dict]:
+        extraction = extract_facts(text, self.facts, self.site)
+        results = {r.fact: r for r in extraction.results}
+        source = dict.fromkeys(results, "mention")
+        norm = normalise(text)
+        if _CORRECTION.search(norm):
+            correction = self._correction(text, norm)
+            if correction is not None and correction.fact not in results:
+                results[correction.fact] = correction
+                source[correction.fact] = "correction"
+                return list(results.values()), source
+        if asked and asked in self.facts and asked not in results:
+            parts = clauses(norm)
+            rest = ", ".join(
+                c for i, (_, c) in enumerate(parts) if i not in extraction.used_clauses
+            )
+            if rest.strip():
+                result = parse_answer(self.facts[asked], rest, self.site)
+                if result is not None:
+                    result = (
+                        Answer(result.fact, result.value, text)
+                        if isinstance(result, Answer)
+                        else Rejected(result.fact, result.message, text)
+                    )
+                    results[asked] = result
+                    source[asked] = "answer"
+        if asked in source and source[asked] == "mention":
+            source[asked] = "answer"
+        return list(results.values()), source
+
+    def _correction(self, text: str, norm: str) -> Answer | Rejected | None:
+        """ "Sorry, she is 68, not 72": find the earlier answer that said 72, re-read it as 68."""
+        m = _NOT_OLD.search(norm)
+        if not m:
+            return None
+        old_numbers = find_numbers(m.group("old"))
+        old = m.group("old").strip(" .,")
+        new_part = norm[: m.start()]
+        for name, record in sorted(self.records.items(), key=lambda kv: -kv[1].turn):
+            if record.source == "derived":
+                continue
+            said = normalise(record.text)
+            hit = (
+                old_numbers and any(n.value == old_numbers[0].value for n in find_numbers(said))
+            ) or (not old_numbers and re.search(rf"\b{re.escape(old)}\b", said))
+            if hit:
+                result = parse_answer(self.facts[name], new_part, self.site)
+                if result is not None:
+                    return (
+                        Answer(name, result.value, text)
+                        if isinstance(result, Answer)
+                        else Rejected(name, result.message, text)
+                    )
+        return None
+
+    def _record(
+        self, result: Answer, text: str, turn: int, source: str
+    ) -> tuple[FactRecord | None, dict[str, Any] | None]:
+        previous = self.records.get(result.fact)
+        if previous is not None and previous.value == result.value and previous.source != "derived":
+            return None, None  # said again, nothing new
+        history = []
+        change = None
+        if previous is not None:
+            history = [
+                *previous.history,
+                {
+                    "value": value_to_json(previous.value),
+                    "text": previous.text,
+                    "turn": previous.turn,
+                    "source": previous.source,
+                },
+            ]
+            change = {
+                "fact": result.fact,
+                "label": self.facts[result.fact].label,
+                "from": describe(previous.value),
+                "to": describe(result.value),
+            }
+            if source == "mention":
+                source = "correction"
+        record = FactRecord(result.fact, result.value, text, turn, source, history)
+        self.records[result.fact] = record
+        return record, change
+
+    def _derive(self, turn: int) -> None:
+        """Fill facts that another answer settles (a man is not pregnant); undo stale ones."""
+        values = self.values()
+        for fact in self.facts.values():
+            record = self.records.get(fact.id)
+            if record is not None and record.source != "derived":
+                continue
+            holding = [d for d in fact.derive if self._derivation_holds(d, values)]
+            if holding:
+                source_record = self.records[holding[0].when["fact"]]
+                self.records[fact.id] = FactRecord(
+                    fact.id,
+                    value_from_json(holding[0].value),
+                    source_record.text,
+                    source_record.turn,
+                    "derived",
+                )
+            elif record is not None:
+                del self.records[fact.id]
+
+
+# Evidence facts per criterion, computed once (criteria are immutable; the criterion is kept in
+# the value so its id() cannot be reused by another object).
+_EVIDENCE_FACTS: dict[int, tuple[Criterion, list[str]]] = {}
+
+
+def _leaves(rule: Any) -> list[tuple[str, str]]:
+    if hasattr(rule, "op"):
+        return [(rule.fact, rule.op)]
+    if hasattr(rule, "child"):
+        return _leaves(rule.child)
+    return [leaf for child in rule.children for leaf in _leaves(child)]
