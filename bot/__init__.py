@@ -1,0 +1,1 @@
+"""The Rasa screening assistant: domain, data and custom actions driven by `criteria`."""

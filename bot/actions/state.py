@@ -1,0 +1,136 @@
+"""The screening kept in the `screening` slot, and the structured message sent to the API.
+
+The slot holds `Screening.to_dict()` plus a little bookkeeping: the fact being asked, the
+outcome of the latest message (so the action that ends the bot turn can report it) and whether
+the summary was already given.  Verdicts are always recomputed by `criteria`, never stored.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from criteria import AnswerOutcome, Fact, Screening, Trial, load_trials
+
+SLOT = "screening"
+
+
+@lru_cache(maxsize=1)
+def open_trials() -> dict[str, Trial]:
+    """Every trial file in criteria/trials: a new trial needs no change here."""
+    return load_trials()
+
+
+def empty_state(trials: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "trials": list(trials or []),
+        "versions": {},
+        "records": {},
+        "asked": None,
+        "outcome": None,
+        "summarized": False,
+    }
+
+
+def load(tracker: Tracker) -> dict[str, Any]:
+    state = tracker.get_slot(SLOT)
+    if not isinstance(state, dict):
+        return empty_state()
+    return {**empty_state(), **copy.deepcopy(state)}
+
+
+def screening_of(state: dict[str, Any]) -> Screening | None:
+    """The screening, or None while no trial is chosen yet."""
+    trials = open_trials()
+    if not any(slug in trials for slug in state.get("trials") or []):
+        return None
+    return Screening.from_dict(state, trials)
+
+
+def save(state: dict[str, Any], screening: Screening | None) -> dict[str, Any]:
+    if screening is not None:
+        state.update(screening.to_dict())
+    return state
+
+
+def user_turn(tracker: Tracker) -> int:
+    """The number of the clinician's current message in this conversation (1-based)."""
+    return sum(1 for e in tracker.events if e.get("event") == "user")
+
+
+def set_outcome(
+    state: dict[str, Any],
+    tracker: Tracker,
+    outcome: AnswerOutcome | None = None,
+    recorded: list[dict[str, Any]] | None = None,
+) -> None:
+    """Remember what this message did, for the structured message at the end of the turn."""
+    previous = state.get("outcome") or {}
+    turn = user_turn(tracker)
+    if previous.get("turn") != turn:
+        previous = {"turn": turn, "recorded": [], "rejected": [], "corrected": []}
+    if outcome is not None:
+        previous["recorded"] += [r.to_dict() for r in outcome.recorded]
+        previous["rejected"] += [{"fact": r.fact, "message": r.message} for r in outcome.rejected]
+        previous["corrected"] += list(outcome.corrected)
+    previous["recorded"] += recorded or []
+    state["outcome"] = previous
+    if outcome is not None and (outcome.recorded or outcome.corrected):
+        state["summarized"] = False
+
+
+def asking_of(fact: Fact | None) -> dict[str, Any] | None:
+    if fact is None:
+        return None
+    return {
+        "fact": fact.id,
+        "question": fact.question,
+        "expected": fact.expected(),
+        "quick_replies": list(fact.quick_replies),
+    }
+
+
+def payload(
+    tracker: Tracker, state: dict[str, Any], asking: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The structured message that ends every bot turn (the API stores it as records)."""
+    screening = screening_of(state)
+    outcome = state.get("outcome") or {}
+    if outcome.get("turn") != user_turn(tracker):
+        outcome = {}
+    if screening is None:
+        snapshot = {
+            "status": "in_progress",
+            "verdicts": {},
+            "state": {"trials": [], "versions": {}, "records": {}},
+        }
+    else:
+        snapshot = screening.snapshot()
+    return {
+        "screening": {
+            "asking": asking,
+            "recorded": outcome.get("recorded", []),
+            "rejected": outcome.get("rejected", []),
+            "corrected": outcome.get("corrected", []),
+            **snapshot,
+        }
+    }
+
+
+def emit(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    state: dict[str, Any],
+    asking: dict[str, Any] | None = None,
+) -> None:
+    """Send the structured message; call it once per bot turn, from the turn's last action."""
+    dispatcher.utter_message(json_message=payload(tracker, state, asking))
+
+
+def form_active(tracker: Tracker) -> bool:
+    loop = tracker.active_loop or {}
+    return bool(loop.get("name"))

@@ -1,0 +1,188 @@
+"""What a message is, and how replies are worded.  No Rasa here, only strings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from criteria import INELIGIBLE, Screening, Trial, Verdict, answers
+
+MAX_LENGTH = 1000  # characters; a longer message is not an answer to one question
+
+_SKIP = re.compile(
+    r"^\W*(?:skip|next|pass|move on|next question|skip (?:it|this|that)(?: one| question)?)"
+    r"(?: please| pls)?\W*$",
+    re.I,
+)
+# "Not applicable" leaves the asked fact unknown when no parser could use it; every other
+# don't-know wording is the criteria engine's.
+_NOT_APPLICABLE = re.compile(r"\bn/?a\b|\bnot applicable\b", re.I)
+_ALL = re.compile(r"\b(?:all|both|every|everything|each|any)\b", re.I)
+_QUESTION = re.compile(r"\?|\b(?:which|what)\b", re.I)
+# Frequent words of languages a clinician might write in by mistake.
+_FOREIGN = re.compile(
+    r"\b(?:el|la|los|las|es|est|años|tiene|paciente|con|pero|une|les|des|est|avec|pour|"
+    r"der|die|das|und|ist|nicht|mit|jahre|patientin|il|della|anni|não|uma|com|anos)\b",
+    re.I,
+)
+_NOT_LATIN = re.compile(
+    r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f\u3040-\u30ff"
+    r"\u4e00-\u9fff\uac00-\ud7af]"
+)
+
+# Words that confirm an out-of-form intent; without one, a message classified as such an
+# intent while a question is pending is treated as an answer (the classifier may be wrong).
+INTENT_WORDS = {
+    "why": re.compile(
+        r"\bwhy\b|\breason\b|\bwhat for\b|\bneed(?:ed)? (?:this|that|to know)|"
+        r"\bwhat(?:'?s| is) (?:this|that|it) for\b|\bwhat does (?:it|that) matter\b|\brelevan",
+        re.I,
+    ),
+    "help": re.compile(
+        r"\bhelp\b|\bhow (?:does|do)\b|\bwhat can\b|\binstructions?\b|\bconfus|\blost\b|"
+        r"\bstuck\b|\bwhat (?:do|should) i (?:do|say|type)\b",
+        re.I,
+    ),
+    "stop": re.compile(r"\bstop\b|\bquit\b|\bcancel\b|\bend\b|\benough\b|\bexit\b|\babort\b", re.I),
+    "restart_screening": re.compile(
+        r"\brestart\b|\bstart (?:over|again)\b|\breset\b|\bnew (?:patient|screening)\b|"
+        r"\bfrom (?:the )?(?:start|beginning|scratch)\b",
+        re.I,
+    ),
+    "list_trials": re.compile(r"\btrials?\b|\bstud(?:y|ies)\b|\bprotocols?\b|\bopen\b", re.I),
+    "start_screening": re.compile(r"^/start_screening|\bscreen(?:ing)?\b", re.I),
+}
+
+
+def kind_of(text: str | None) -> str | None:
+    """'empty', 'long', 'emoji', 'foreign' for messages that cannot be answers, else None."""
+    text = text or ""
+    if not text.strip():
+        return "empty"
+    if len(text) > MAX_LENGTH:
+        return "long"
+    if not any(unicodedata.category(c)[0] in "LN" for c in text):
+        return "emoji"
+    if _NOT_LATIN.search(text) or len(_FOREIGN.findall(text)) >= 2 or re.search(r"[¿¡ñßçãõ]", text):
+        return "foreign"
+    return None
+
+
+def is_skip(text: str) -> bool:
+    return bool(_SKIP.search(text or ""))
+
+
+def is_unknown(text: str) -> bool:
+    return answers.is_unknown(text or "") or bool(_NOT_APPLICABLE.search(text or ""))
+
+
+def not_usable(kind: str | None, length: int = 0) -> str:
+    """A clear reply for a message that is not an answer; the screening stays where it was."""
+    return {
+        "empty": "I received an empty message.",
+        "long": f"That message is very long ({length:,} characters); I only read short answers. "
+        "Please answer the question in a sentence.",
+        "emoji": "I can't read answers from emoji alone.",
+        "foreign": "I'm sorry, I can only screen in English.",
+    }.get(kind or "", "That doesn't look like an answer to my question.")
+
+
+# ---- trials ------------------------------------------------------------------------------------
+
+_COMMON = {"stage", "nsclc", "lung", "cancer", "radiotherapy", "local", "tumor", "tumour", "iv"}
+
+
+def trial_keys(trial: Trial) -> list[str]:
+    """Words that name a trial: its slug, its short title, and the distinctive parts of both."""
+    keys = [trial.slug, trial.slug.replace("-", " "), trial.short_title.lower()]
+    keys += [p for p in trial.slug.split("-") if len(p) >= 4 and p not in _COMMON]
+    return keys
+
+
+def chosen_trials(text: str, trials: dict[str, Trial]) -> list[str] | None:
+    """The trials a message picks: all of them, some by name, or None if it names none."""
+    norm = (text or "").lower()
+    named = [
+        slug
+        for slug, trial in trials.items()
+        if any(re.search(r"\b" + re.escape(k), norm) for k in trial_keys(trial))
+    ]
+    if named:
+        return named
+    if _ALL.search(norm) and not _QUESTION.search(norm):
+        return list(trials)
+    return None
+
+
+def trial_list(trials: dict[str, Trial]) -> str:
+    lines = [f"• {t.short_title} — {t.title.rstrip('.')}" for t in trials.values()]
+    return "Open trials:\n" + "\n".join(lines)
+
+
+# ---- verdicts ----------------------------------------------------------------------------------
+
+
+def _quote(evidence: tuple[dict, ...] | list[dict]) -> str:
+    quotes = []
+    for e in evidence:
+        if e.get("text") and e["text"] not in quotes:
+            quotes.append(e["text"])
+    return "; ".join(f'"{q}"' for q in quotes)
+
+
+def ineligible_now(verdict: Verdict) -> str:
+    """Said at once when a trial becomes ineligible."""
+    reasons = []
+    for r in verdict.reasons:
+        said = _quote(r.evidence)
+        reasons.append(f"“{r.text.rstrip(';.')}”" + (f" — you said {said}" if said else ""))
+    return f"✗ {verdict.title}: not eligible. " + "; ".join(reasons) + "."
+
+
+def summary_lines(screening: Screening) -> list[str]:
+    """One message per trial: the verdict, the deciding criteria with the clinician's words,
+    and what must still be confirmed at enrollment."""
+    lines = []
+    for verdict in screening.verdicts().values():
+        if verdict.status == INELIGIBLE:
+            lines.append(ineligible_now(verdict))
+            continue
+        if verdict.status == "eligible":
+            head = f"✓ {verdict.title}: eligible at prescreening."
+            met = [
+                f"“{c.text.rstrip(';.')}” — {_quote(c.evidence)}"
+                for c in verdict.criteria
+                if c.passes and c.evidence
+            ]
+            body = ("\nMet: " + "\n  ".join(["", *met])) if met else ""
+        else:
+            head = (
+                f"? {verdict.title}: incomplete — still unknown: "
+                + ", ".join(verdict.unknown_facts)
+                + "."
+            )
+            body = (
+                "\nUndecided: "
+                + "; ".join(f"“{r.text.rstrip(';.')}”" for r in verdict.reasons)
+                + "."
+            )
+        confirm = ""
+        if verdict.to_confirm:
+            confirm = "\nConfirm at enrollment:\n  " + "\n  ".join(
+                f"- {c}" for c in verdict.to_confirm
+            )
+        lines.append(head + body + confirm)
+    return lines
+
+
+def short_status(screening: Screening) -> str:
+    parts = [f"{v.title}: {v.status}" for v in screening.verdicts().values()]
+    return "Screening complete — " + "; ".join(parts) + ". Say “restart” to start over."
+
+
+HELP = (
+    "I prescreen a patient against the open trials, one question at a time. Answer in your "
+    "own words (“He is 58”, “ECOG 1”, “WBC 5.4”); you can give several facts at once. "
+    "You can also say: “why do you ask?”, “don't know” or “pending”, “skip”, correct an "
+    "earlier answer (“sorry, she is 68, not 72”), “which trials are open?”, “restart” or “stop”."
+)
