@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+
+from api.core.db import DbSession
+from api.core.security import CurrentUser, require_role
+from api.users import service
+from api.users.models import ApiToken, User
+from api.users.schemas import (
+    LoginRequest,
+    Ok,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
+
+router = APIRouter(prefix="/api", tags=["users"])
+Admin = Annotated[User, Depends(require_role("admin"))]
+
+
+@router.post("/auth/login", response_model=UserRead, tags=["auth"])
+def login(body: LoginRequest, request: Request, response: Response, db: DbSession) -> User:
+    """Browser login: sets an HttpOnly session cookie."""
+    settings = request.app.state.settings
+    user = service.authenticate(db, email=body.email, password=body.password)
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
+    cookie = service.start_session(db, user=user, settings=settings)
+    db.commit()
+    response.set_cookie(
+        settings.session_cookie,
+        cookie,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+    )
+    return user
+
+
+@router.post("/auth/logout", response_model=Ok, tags=["auth"])
+def logout(request: Request, response: Response, db: DbSession) -> Ok:
+    settings = request.app.state.settings
+    cookie = request.cookies.get(settings.session_cookie)
+    if cookie:
+        service.end_session(db, cookie=cookie, settings=settings)
+        db.commit()
+    response.delete_cookie(settings.session_cookie, path="/")
+    return Ok()
+
+
+@router.get("/auth/me", response_model=UserRead, tags=["auth"])
+def me(user: CurrentUser) -> User:
+    return user
+
+
+@router.get("/users", response_model=list[UserRead])
+def list_users(db: DbSession, _admin: Admin) -> list[User]:
+    return service.list_users(db)
+
+
+@router.post("/users", response_model=UserRead, status_code=201)
+def create_user(body: UserCreate, db: DbSession, _admin: Admin) -> User:
+    try:
+        user = service.create_user(
+            db, email=body.email, role=body.role, password=body.password, name=body.name
+        )
+    except service.UserError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    db.commit()
+    return user
+
+
+@router.post("/users/{user_id}/tokens", response_model=TokenCreated, status_code=201)
+def create_token(
+    user_id: str, body: TokenCreate, request: Request, db: DbSession, user: CurrentUser
+) -> TokenCreated:
+    """An API token for a user (admins: anyone; others: themselves).  Shown once."""
+    if user.role != "admin" and user.id != user_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "you can create tokens only for yourself")
+    owner = db.get(User, user_id)
+    if owner is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found")
+    token, secret = service.create_token(
+        db, user=owner, name=body.name, settings=request.app.state.settings
+    )
+    db.commit()
+    return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenRead)
+def revoke_token(token_id: str, db: DbSession, user: CurrentUser) -> ApiToken:
+    token = db.get(ApiToken, token_id)
+    if token is None or (user.role != "admin" and token.user_id != user.id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "token not found")
+    service.revoke_token(db, token_id=token_id)
+    db.commit()
+    return token

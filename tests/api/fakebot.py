@@ -1,0 +1,139 @@
+"""A fake Rasa at the seam (api.screenings.bot_client): the same contract as the real assistant,
+driven by the criteria engine, with switches for the ways the real one fails."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.screenings.bot_client import BotUnavailable
+from criteria import Screening, load_trials
+
+TRIALS = load_trials()
+
+
+@dataclass
+class _Conversation:
+    screening: Screening | None = None
+    asked: str | None = None
+    turn: int = 0
+    choosing: bool = False
+
+
+@dataclass
+class FakeRasa:
+    """mode: ok | down | timeout | silent | no_custom | bad_payload | slow (sleeps `delay`)."""
+
+    mode: str = "ok"
+    delay: float = 0.0
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    conversations: dict[str, _Conversation] = field(default_factory=dict)
+
+    def send(self, *, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
+        self.calls.append({"sender": sender, "message": message, "metadata": metadata})
+        if self.mode == "down":
+            raise BotUnavailable("connection", "ConnectError: connection refused")
+        if self.mode == "timeout":
+            raise BotUnavailable("timeout", "no answer within 1 s")
+        if self.mode == "silent":
+            return []
+        if self.mode == "no_custom":
+            return [{"recipient_id": sender, "text": "Sorry, something went wrong."}]
+        if self.mode == "bad_payload":
+            return [{"recipient_id": sender, "custom": {"screening": {"status": "weird"}}}]
+        if self.mode == "slow":
+            time.sleep(self.delay)
+        return self._turn(sender, message, metadata)
+
+    # ---- a tiny assistant -----------------------------------------------------------------
+
+    def _turn(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
+        conv = self.conversations.setdefault(sender, _Conversation())
+        out: list[dict] = []
+        if message == "/start_screening":
+            conv.__init__()
+            if metadata.get("trials"):
+                conv.screening = Screening({s: TRIALS[s] for s in metadata["trials"]})
+            else:
+                conv.choosing = True
+                buttons = [{"title": t.short_title, "payload": t.slug} for t in TRIALS.values()]
+                buttons.append({"title": "All of them", "payload": "all"})
+                out.append(
+                    {
+                        "recipient_id": sender,
+                        "text": "Which trials should I screen for?",
+                        "buttons": buttons,
+                    }
+                )
+                return [
+                    *out,
+                    self._custom(
+                        sender,
+                        conv,
+                        asking={
+                            "fact": "trials",
+                            "question": "Which trials should I screen for?",
+                            "expected": "trial",
+                            "quick_replies": [b["title"] for b in buttons],
+                        },
+                    ),
+                ]
+        elif conv.choosing:
+            text = message.lower()
+            chosen = [s for s in TRIALS if s in text]
+            if "all" in text or not chosen:
+                chosen = list(TRIALS)
+            conv.screening, conv.choosing = Screening({s: TRIALS[s] for s in chosen}), False
+            out.append({"recipient_id": sender, "text": f"Screening for {len(chosen)} trial(s)."})
+        else:
+            if conv.screening is None:
+                conv.screening = Screening(TRIALS)
+            conv.turn += 1
+            outcome = conv.screening.answer(message, conv.turn, conv.asked)
+            unsure = "know" in message.lower() or "pending" in message.lower()
+            if conv.asked and conv.asked not in conv.screening.records and unsure:
+                conv.screening.record_unknown(conv.asked, message, conv.turn)
+            for rejected in outcome.rejected:
+                out.append({"recipient_id": sender, "text": rejected.message})
+            if outcome.recorded:
+                out.append({"recipient_id": sender, "text": "Noted."})
+        nxt = conv.screening.next_fact()
+        if nxt is None:
+            conv.asked = None
+            for v in conv.screening.verdicts().values():
+                out.append({"recipient_id": sender, "text": v.explain()})
+            return [*out, self._custom(sender, conv, asking=None)]
+        conv.asked = nxt.id
+        out.append({"recipient_id": sender, "text": nxt.question})
+        return [
+            *out,
+            self._custom(
+                sender,
+                conv,
+                asking={
+                    "fact": nxt.id,
+                    "question": nxt.question,
+                    "expected": nxt.kind,
+                    "quick_replies": [],
+                },
+            ),
+        ]
+
+    def _custom(self, sender: str, conv: _Conversation, asking: dict | None) -> dict:
+        if conv.screening is None:
+            snapshot = {"status": "in_progress", "verdicts": {}, "state": {}}
+        else:
+            snapshot = conv.screening.snapshot()
+        return {
+            "recipient_id": sender,
+            "custom": {
+                "screening": {
+                    "asking": asking,
+                    "recorded": [],
+                    "rejected": [],
+                    "corrected": [],
+                    **snapshot,
+                }
+            },
+        }
