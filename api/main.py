@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api.core.config import DEV_SECRET, Settings, get_settings
 from api.core.db import make_engine, make_sessionmaker
+from api.core.errors import COMMON_ERRORS
 from api.core.limits import BodyLimitMiddleware
 from api.exports.routes import router as exports_router
 from api.review.models import AuditTrailError
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.add_exception_handler(AuditTrailError, handler(409))
 
     for router in (users_router, screenings_router, review_router, exports_router):
-        app.include_router(router)
+        app.include_router(router, responses=COMMON_ERRORS)
 
     @app.get("/healthz", tags=["meta"], response_model=dict[str, str])
     def healthz() -> dict[str, str]:

@@ -1,11 +1,20 @@
-"""Request limits: body size and JSON content type, answered with 413 / 415 before routing."""
+"""Request limits answered before routing: body size (413), JSON content type (415) and NUL
+characters (422); page bounds for list endpoints."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from fastapi import Query
 
 Scope = dict[str, Any]
+
+# A page offset past this is not a page anybody can reach; unbounded, it overflows the
+# database's 64-bit integer and turns a typo into a 500.
+MAX_OFFSET = 1_000_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
 
 
 async def _reply(send: Any, status: int, detail: str) -> None:
@@ -30,15 +39,47 @@ def _is_json(content_type: str) -> bool:
     )
 
 
+NUL_REFUSED = "text must not contain NUL (\\u0000) characters"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _body_has_nul(body: bytes) -> bool:
+    """Only JSON's escape can carry a NUL into a string; parse just when it appears at all."""
+    if b"\\u0000" not in body and b"\x00" not in body:
+        return False
+    try:
+        return _has_nul(json.loads(body))
+    except ValueError:
+        return False  # not JSON: the route answers 422 for the body itself
+
+
 class BodyLimitMiddleware:
-    """Bodies larger than `max_bytes` get 413; a non-empty body that is not JSON gets 415."""
+    """Bodies larger than `max_bytes` get 413; a non-empty body that is not JSON gets 415; a NUL
+    in the path, query or a JSON string gets 422, because PostgreSQL cannot store or even
+    compare it (a 500 otherwise) and no clinician types one."""
 
     def __init__(self, app: Any, max_bytes: int = 64 * 1024) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = unquote(scope.get("query_string", b"").decode("latin-1"))
+        if "\x00" in scope.get("path", "") or "\x00" in query:
+            await _reply(send, 422, NUL_REFUSED)
+            return
+        if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -67,6 +108,9 @@ class BodyLimitMiddleware:
         body = b"".join(chunks)
         if body and not _is_json(headers.get("content-type", "")):
             await _reply(send, 415, "send the body as JSON (Content-Type: application/json)")
+            return
+        if _body_has_nul(body):
+            await _reply(send, 422, NUL_REFUSED)
             return
         sent = False
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from api.core.db import DbSession
+from api.core.limits import Offset
 from api.core.security import require_role
 from api.review import service
 from api.review.schemas import (
@@ -31,7 +32,7 @@ def review_queue(
     _staff: Staff,
     filters: Filters,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> QueuePage:
     """One row per (screening, trial) verdict, newest first, filtered."""
     total, rows = service.queue(db, limit=limit, offset=offset, **filters.model_dump())
@@ -87,7 +88,7 @@ def audit_trail(
     screening_id: str | None = None,
     action: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AuditPage:
     total, rows = service.list_events(
         db, screening_id=screening_id, action=action, limit=limit, offset=offset

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictStr
 
 from api.screenings.schemas import UserBrief
 
@@ -18,13 +19,24 @@ class ReviewCreate(BaseModel):
     )
 
 
+def _calendar_date(value: Any) -> Any:
+    """Only YYYY-MM-DD: pydantic would otherwise read "0" or "1700000000" as a Unix time, and a
+    typo would silently filter on 1970."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("use a calendar date, YYYY-MM-DD")
+    return value
+
+
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
+
+
 class QueueFilters(BaseModel):
     trial: str | None = None
     verdict: Literal["eligible", "ineligible", "incomplete"] | None = None
     review_state: Literal["pending", "signed_off", "overruled"] | None = None
     clinician: str | None = Field(None, description="User id or email.")
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: CalendarDate | None = None
+    date_to: CalendarDate | None = None
     status: Literal["in_progress", "complete"] | None = None
 
 

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from api.core.db import DbSession
+from api.core.errors import CONFLICT
+from api.core.limits import Offset
 from api.core.security import CurrentUser
 from api.review.service import record_event
 from api.screenings import service
@@ -37,7 +39,8 @@ def get_bot(request: Request) -> BotClient:
 
 Bot = Annotated[BotClient, Depends(get_bot)]
 UNAVAILABLE_RESPONSE = {
-    503: {"model": BotUnavailableRead, "description": "The assistant did not answer; resend."}
+    503: {"model": BotUnavailableRead, "description": "The assistant did not answer; resend."},
+    **CONFLICT,
 }
 
 
@@ -171,7 +174,7 @@ def list_screenings(
         str | None, Query(alias="status", pattern="^(in_progress|complete)$")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ScreeningPage:
     """Clinicians: their own screenings; coordinators and admins: all."""
     total, rows = service.list_screenings(db, user=user, status=status_, limit=limit, offset=offset)

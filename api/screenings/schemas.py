@@ -81,7 +81,10 @@ class BotScreening(Lenient):
 
 class ScreeningCreate(Strict):
     trials: list[StrictStr] | None = Field(
-        None, max_length=50, description="Trial slugs; omit or null to let the clinician pick."
+        None,
+        min_length=1,
+        max_length=50,
+        description="Trial slugs (GET /api/trials); omit or null to let the clinician pick.",
     )
     patient_ref: StrictStr | None = Field(
         None, max_length=100, description="Optional local patient reference (role-restricted)."

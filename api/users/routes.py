@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.core.db import DbSession
+from api.core.errors import CONFLICT
 from api.core.security import CurrentUser, require_role
 from api.users import service
 from api.users.models import ApiToken, User
@@ -64,7 +65,7 @@ def list_users(db: DbSession, _admin: Admin) -> list[User]:
     return service.list_users(db)
 
 
-@router.post("/users", response_model=UserRead, status_code=201)
+@router.post("/users", response_model=UserRead, status_code=201, responses=CONFLICT)
 def create_user(body: UserCreate, db: DbSession, _admin: Admin) -> User:
     try:
         user = service.create_user(

@@ -113,6 +113,57 @@ def test_bad_query_params(client, clinician, coordinator):
     assert client.get("/api/audit?limit=abc", headers=coordinator.h).status_code == 422
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/review/queue?offset=9223372036854775808",  # past a 64-bit integer: was a 500
+        "/api/screenings?offset=1000000001",
+        "/api/audit?offset=99999999999999999999",
+        "/api/review/queue?date_to=0",  # a Unix time, not a date
+        "/api/exports/screening-log.csv?date_from=1700000000",
+        "/api/review/queue?date_from=22/11/2026",
+    ],
+)
+def test_out_of_range_paging_and_dates(client, coordinator, path):
+    r = client.get(path, headers=coordinator.h)
+    assert r.status_code == 422 and r.json()["detail"], r.text
+
+
+def test_calendar_dates_still_filter(client, coordinator):
+    r = client.get("/api/review/queue?date_from=2026-01-01", headers=coordinator.h)
+    assert r.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/screenings/{sid}/messages", {"text": "age 58\u0000"}),
+        ("post", "/api/screenings/{sid}/messages", {"text": "ok", "client_message_id": "a\x00"}),
+        ("post", "/api/screenings", {"trials": ["primary-rt\x00"]}),
+        ("post", "/api/screenings", {"patient_ref": "MRN\x00"}),
+        ("post", "/api/auth/login", {"email": "a\x00@example.org", "password": "x"}),
+        ("get", "/api/review/queue?trial=%00", None),  # was a 500 on PostgreSQL
+        ("get", "/api/audit?screening_id=%00", None),
+        ("get", "/api/screenings/%00", None),
+    ],
+)
+def test_nul_characters_are_refused_everywhere(client, coordinator, sid, method, path, body):
+    """PostgreSQL cannot store or compare a NUL: refused with a reason before any query."""
+    kwargs = {"json": body} if body is not None else {}
+    r = getattr(client, method)(path.format(sid=sid), headers=coordinator.h, **kwargs)
+    assert r.status_code == 422, r.text
+    assert "NUL" in r.json()["detail"]
+
+
+def test_an_escaped_backslash_is_not_a_nul(client, clinician, sid):
+    r = client.post(
+        f"/api/screenings/{sid}/messages",
+        content=b'{"text": "path C:\\\\u0000 is not a NUL"}',
+        headers={**clinician.h, "Content-Type": "application/json"},
+    )
+    assert r.status_code != 422, r.text
+
+
 def test_wrong_method(client, clinician):
     assert client.put("/api/trials", json={}, headers=clinician.h).status_code == 405
 

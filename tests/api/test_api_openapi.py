@@ -23,6 +23,10 @@ def test_every_operation_has_typed_request_and_response():
                 assert schema.get("$ref"), (method, path)
             if "/messages" in path or "/retry" in path:
                 assert "503" in op["responses"], path
+            if path.startswith("/api/"):
+                missing = {"401", "403", "404", "413", "415", "422"} - set(op["responses"])
+                if missing:
+                    problems.append(f"{method} {path}: error answers not described {missing}")
     assert not problems, problems
     names = set(spec["components"]["schemas"])
     assert {
