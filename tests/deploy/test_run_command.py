@@ -91,6 +91,10 @@ def test_run_command_serves_a_screening_and_stops_cleanly(tmp_path):
             screener = ApiScreener(client, {"Authorization": f"Bearer {token}"})
             result = play(case, screener.start, screener.send, screener.finished)
         assert not result.wrong(), result.transcript
+        # every process's output, at the levels the run command sets, carries no patient text
+        said = [text for who, text in result.transcript if who == "clinician" and len(text) > 8]
+        output = log.read_text(errors="replace")
+        assert said and not [text for text in said if text in output], "patient text in logs"
     finally:
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
         try:
