@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from api.core.config import DEV_SECRET, Settings, get_settings
 from api.core.db import make_engine, make_sessionmaker
 from api.core.errors import COMMON_ERRORS
-from api.core.limits import BodyLimitMiddleware
+from api.core.limits import RequestLimitMiddleware
 from api.exports.routes import router as exports_router
 from api.review.models import AuditTrailError
 from api.review.routes import router as review_router
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.state.engine = make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.bot = bot or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     def handler(status: int):
         async def handle(_request: Request, exc: Exception) -> JSONResponse:

@@ -62,7 +62,7 @@ def _body_has_nul(body: bytes) -> bool:
         return False  # not JSON: the route answers 422 for the body itself
 
 
-class BodyLimitMiddleware:
+class RequestLimitMiddleware:
     """Bodies larger than `max_bytes` get 413; a non-empty body that is not JSON gets 415; a NUL
     in the path, query or a JSON string gets 422, because PostgreSQL cannot store or even
     compare it (a 500 otherwise) and no clinician types one."""
