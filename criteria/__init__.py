@@ -10,9 +10,9 @@ knows nothing of Rasa or HTTP.
     screening.verdicts()                    # {slug: Verdict}, with evidence per criterion
 """
 
-from criteria.answers import Answer, Rejected, extract_facts, parse_answer
 from criteria.errors import DefinitionError
 from criteria.facts import Fact, load_facts, load_site
+from criteria.reading.extraction import Answer, Reading, Rejected, extract_facts, parse_answer
 from criteria.screening import (
     ELIGIBLE,
     INCOMPLETE,
@@ -36,6 +36,7 @@ __all__ = [
     "DefinitionError",
     "Fact",
     "FactRecord",
+    "Reading",
     "Rejected",
     "Screening",
     "Trial",

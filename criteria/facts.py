@@ -2,7 +2,8 @@
 
 Facts live in `facts.yaml` (and the site's laboratory values in `site.yaml`) so that a question's
 wording or a synonym can change without touching code; the parsers they name are registered in
-`criteria.answers`.  The registry is validated when loaded, like the trial files.
+`criteria.reading`, and the words that name them are in its lexicon (reading/terms.yaml).
+The registry is validated when loaded, keyed on each fact's kind, like the trial files.
 """
 
 from __future__ import annotations
@@ -23,22 +24,42 @@ FACTS_FILE = PACKAGE_DIR / "facts.yaml"
 SITE_FILE = PACKAGE_DIR / "site.yaml"
 
 KINDS = ("number", "lab", "uln", "boolean", "choice")
-_KNOWN_KEYS = {
-    "id", "kind", "label", "question", "why", "hint", "unit", "integer", "min", "max", "step",
-    "mentions", "before", "options", "quick_replies", "words", "many", "no_means", "yes_means",
-    "sum_mentions", "yes_phrases", "no_phrases", "derive", "bare_units", "molar_mass",
-    "highest_of_several",
-    "durations", "none_phrases", "several", "unknown",
+# The fields each kind of fact may have (and their types); anything else is a mistake in the
+# file.  Keyed on `kind` so that "bare_units" on a yes/no fact fails instead of being ignored.
+_COMMON = {
+    "id": str,
+    "kind": str,
+    "label": str,
+    "question": str,
+    "why": str,
+    "hint": str,
+    "quick_replies": list,
+    "derive": list,
+    "history": str,
+}
+_BY_KIND: dict[str, dict[str, Any]] = {
+    "number": {
+        "unit": str, "integer": bool, "min": (int, float), "max": (int, float),
+        "step": (int, float), "before": bool, "sum_mentions": bool, "durations": bool,
+        "yes_means": dict, "no_means": dict, "estimate": bool,
+    },
+    "lab": {"unit": str, "min": (int, float), "max": (int, float), "bare_units": dict,
+            "molar_mass": str},
+    "uln": {"min": (int, float), "max": (int, float), "bare_units": dict, "molar_mass": str,
+            "highest_of_several": bool},
+    "boolean": {},
+    "choice": {"options": dict, "none_option": bool, "several": str},
 }  # fmt: skip
+_REQUIRED = ("id", "kind", "label", "question", "why")
+_MEANINGS = ("exactly", "above", "at_most")
 
 
 @dataclass(frozen=True)
 class Option:
-    """One answer of a choice fact, with the phrases (regular expressions) that name it."""
+    """One answer of a choice fact (the words that name it are in the lexicon)."""
 
     id: str
     label: str
-    phrases: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True)
@@ -65,30 +86,26 @@ class Fact:
     min: float | None = None
     max: float | None = None
     step: float | None = None
-    mentions: tuple[re.Pattern[str], ...] = ()
     before: bool = False
     sum_mentions: bool = False
     options: tuple[Option, ...] = ()
-    none_phrases: tuple[re.Pattern[str], ...] = ()
-    unknown_phrases: tuple[re.Pattern[str], ...] = ()
+    none_option: bool = False
     several: str = "first"
-    yes: tuple[re.Pattern[str], ...] = ()
-    no: tuple[re.Pattern[str], ...] = ()
-    words: dict[str, float] = field(default_factory=dict)
-    many: dict[str, Any] | None = None
     yes_means: dict[str, float] | None = None
     no_means: dict[str, float] | None = None
     durations: bool = False
-    bare_units: tuple[tuple[float, str], ...] = ()
+    estimate: bool = False  # the answer is an estimate anyway: "probably" does not unsettle it
+    bare_units: dict[str, tuple[float, float]] = field(default_factory=dict)
     molar_mass: str | None = None
     highest_of_several: bool = False
+    history_counts: bool = False
     derive: tuple[Derivation, ...] = ()
     quick_replies: tuple[str, ...] = ()
 
     @property
     def choices(self) -> tuple[str, ...]:
         ids = tuple(o.id for o in self.options)
-        return ("none", *ids) if self.none_phrases else ids
+        return ("none", *ids) if self.none_option else ids
 
     def expected(self) -> dict[str, Any]:
         """What kind of answer the question expects, for clients that render quick replies."""
@@ -114,44 +131,58 @@ class Site:
     reference_ranges: dict[str, Any]
 
 
-def _compile(patterns: Any, where: str) -> tuple[re.Pattern[str], ...]:
-    if patterns is None:
-        return ()
-    if not isinstance(patterns, list):
-        raise DefinitionError(where, "must be a list of regular expressions")
-    compiled = []
-    for p in patterns:
-        try:
-            compiled.append(re.compile(str(p), re.IGNORECASE))
-        except re.error as exc:
-            raise DefinitionError(where, f"bad regular expression {p!r}: {exc}") from exc
-    return tuple(compiled)
+def _check_fields(raw: dict[str, Any], where: str) -> None:
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise DefinitionError(where, f"field 'kind' must be one of {KINDS}, not {kind!r}")
+    allowed = {**_COMMON, **_BY_KIND[kind]}
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise DefinitionError(where, f"unknown field(s) {sorted(unknown)} for a {kind} fact")
+    for key in _REQUIRED:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise DefinitionError(where, f"field '{key}' is required")
+    for key, value in raw.items():
+        expected = allowed[key]
+        if isinstance(value, bool) and expected is not bool:
+            raise DefinitionError(where, f"field '{key}' has a wrong type")
+        if not isinstance(value, expected):
+            raise DefinitionError(where, f"field '{key}' has a wrong type ({type(value).__name__})")
+    if raw.get("history") not in (None, "counts"):
+        raise DefinitionError(where, "field 'history' can only be 'counts'")
+    if raw.get("several") not in (None, "first", "worst"):
+        raise DefinitionError(where, "field 'several' must be 'first' or 'worst'")
+    if kind == "choice" and not raw.get("options"):
+        raise DefinitionError(where, "a choice fact needs 'options'")
+    for key in ("yes_means", "no_means"):
+        spec = raw.get(key)
+        if spec is not None and (len(spec) != 1 or next(iter(spec)) not in _MEANINGS):
+            raise DefinitionError(where, f"field '{key}' needs one of {_MEANINGS}")
+    for unit, bounds in (raw.get("bare_units") or {}).items():
+        if not (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] <= bounds[1]):
+            raise DefinitionError(where, f"bare_units[{unit!r}] must be [low, high]")
+    if "min" in raw and "max" in raw and raw["min"] > raw["max"]:
+        raise DefinitionError(where, "field 'min' is above 'max'")
+    for i, d in enumerate(raw.get("derive") or []):
+        if (
+            not isinstance(d, dict)
+            or set(d) != {"when", "value"}
+            or not isinstance(d["when"], dict)
+        ):
+            raise DefinitionError(where, f"derive[{i}] needs 'when' (a mapping) and 'value'")
 
 
-def _fact_from_yaml(raw: dict[str, Any], order: int, path: Path) -> Fact:
+def _fact_from_yaml(raw: Any, order: int, path: Path) -> Fact:
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{path.name}: fact #{order}", "must be a mapping")
     fid = raw.get("id")
     where = f"{path.name}: fact {fid or '#' + str(order)}"
     if not isinstance(fid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", fid):
         raise DefinitionError(where, "field 'id' must be a lower-case name")
-    unknown = set(raw) - _KNOWN_KEYS
-    if unknown:
-        raise DefinitionError(where, f"unknown field(s) {sorted(unknown)}")
-    for key in ("kind", "label", "question", "why"):
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise DefinitionError(where, f"field '{key}' is required")
-    if raw["kind"] not in KINDS:
-        raise DefinitionError(where, f"field 'kind' must be one of {KINDS}, not {raw['kind']!r}")
-    options = []
-    for oid, spec in (raw.get("options") or {}).items():
-        options.append(
-            Option(str(oid), spec.get("label", str(oid)), _compile(spec.get("phrases"), where))
-        )
-    if raw["kind"] == "choice" and not options:
-        raise DefinitionError(where, "a choice fact needs 'options'")
-    derive = tuple(Derivation(d["when"], d["value"]) for d in raw.get("derive") or [])
-    many = raw.get("many")
-    if many:
-        many = {"phrases": _compile(many.get("phrases"), where), "at_least": many["at_least"]}
+    _check_fields(raw, where)
+    options = tuple(
+        Option(str(oid), str(label)) for oid, label in (raw.get("options") or {}).items()
+    )
     return Fact(
         id=fid,
         kind=raw["kind"],
@@ -165,24 +196,22 @@ def _fact_from_yaml(raw: dict[str, Any], order: int, path: Path) -> Fact:
         min=raw.get("min"),
         max=raw.get("max"),
         step=raw.get("step"),
-        mentions=_compile(raw.get("mentions"), where),
         before=bool(raw.get("before", False)),
         sum_mentions=bool(raw.get("sum_mentions", False)),
-        options=tuple(options),
-        none_phrases=_compile(raw.get("none_phrases"), where),
-        unknown_phrases=_compile(raw.get("unknown"), where),
+        options=options,
+        none_option=bool(raw.get("none_option", False)),
         several=raw.get("several", "first"),
-        yes=_compile(raw.get("yes_phrases"), where),
-        no=_compile(raw.get("no_phrases"), where),
-        words={str(k).lower(): float(v) for k, v in (raw.get("words") or {}).items()},
-        many=many,
         yes_means=raw.get("yes_means"),
         no_means=raw.get("no_means"),
         durations=bool(raw.get("durations", False)),
-        bare_units=tuple((float(a), str(b)) for a, b in raw.get("bare_units") or []),
+        estimate=bool(raw.get("estimate", False)),
+        bare_units={
+            str(u): (float(b[0]), float(b[1])) for u, b in (raw.get("bare_units") or {}).items()
+        },
         molar_mass=raw.get("molar_mass"),
         highest_of_several=bool(raw.get("highest_of_several", False)),
-        derive=derive,
+        history_counts=raw.get("history") == "counts",
+        derive=tuple(Derivation(d["when"], d["value"]) for d in raw.get("derive") or []),
         quick_replies=tuple(raw.get("quick_replies") or ()),
     )
 

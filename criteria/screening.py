@@ -6,20 +6,15 @@ the API can store it; verdicts are recomputed from the facts, never stored as th
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from criteria.answers import (
-    Answer,
-    Rejected,
-    clauses,
-    extract_facts,
-    find_numbers,
-    normalise,
-    parse_answer,
-)
 from criteria.facts import Fact, Site, load_facts, load_site
+from criteria.reading.extraction import Answer, Rejected, read_message
+from criteria.reading.numbers import find_numbers
+from criteria.reading.text import normalise
 from criteria.rules import decisive, evaluate, missing
 from criteria.trials import Criterion, Trial
 from criteria.values import Value, compare, describe, value_from_json, value_to_json
@@ -141,10 +136,24 @@ class AnswerOutcome:
     # facts named in passing that differ from what was recorded earlier: kept as they were,
     # since only an explicit correction (or the answer to that very question) changes a fact
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # facts said again with the value already recorded: nothing changes
+    repeated: list[str] = field(default_factory=list)
+    # clinical things named that are no fact of any trial ("myocardial infarction")
+    others: list[str] = field(default_factory=list)
 
     @property
     def understood(self) -> bool:
         return bool(self.recorded or self.rejected or self.conflicts)
+
+    @property
+    def noticed(self) -> bool:
+        """The message said something about the patient, even if nothing new was recorded."""
+        return self.understood or bool(self.repeated or self.others)
+
+    @property
+    def blocked(self) -> bool:
+        """An implausible value: nothing from the message was recorded."""
+        return any(r.blocking for r in self.rejected)
 
 
 _CORRECTION = re.compile(
@@ -164,6 +173,7 @@ class Screening:
         records: dict[str, FactRecord] | None = None,
         facts: dict[str, Fact] | None = None,
         site: Site | None = None,
+        today: datetime.date | None = None,
     ) -> None:
         if isinstance(trials, list):
             trials = {t.slug: t for t in trials}
@@ -173,6 +183,8 @@ class Screening:
         self.records: dict[str, FactRecord] = dict(records or {})
         self.facts = facts or load_facts()
         self.site = site or load_site()
+        # the screening date: a date of birth is read as an age on this day
+        self.today = today or datetime.date.today()
 
     # ---- state --------------------------------------------------------------------------
 
@@ -350,10 +362,18 @@ class Screening:
         a half-understood message never leaves the screening in a state nobody confirmed.
         """
         before = {slug: v.status for slug, v in self.verdicts().items()}
-        results, source = self._read(text, asked)
+        results, source, others = self._read(text, asked)
         rejected = [r for r in results if isinstance(r, Rejected)]
-        if rejected:
-            return AnswerOutcome([], rejected, [], [])
+        if any(r.blocking for r in rejected):
+            return AnswerOutcome([], [r for r in rejected if r.blocking], [], [])
+        results = [r for r in results if isinstance(r, Answer)]
+        repeated = [
+            r.fact
+            for r in results
+            if r.fact in self.records
+            and self.records[r.fact].source != "derived"
+            and _same_value(self.records[r.fact].value, r.value)
+        ]
         conflicts = []
         if not _CORRECTION.search(normalise(text)):
             for result in list(results):
@@ -385,42 +405,37 @@ class Screening:
         self._derive(turn)
         after = self.verdicts()
         newly = [v for slug, v in after.items() if v.status != before[slug]]
-        return AnswerOutcome(recorded, [], corrected, newly, conflicts)
+        return AnswerOutcome(recorded, rejected, corrected, newly, conflicts, repeated, others)
+
+    def set_fact(self, fact_id: str, value: Value | None, turn: int = 0, text: str = "") -> None:
+        """Record a value as if answered (restoring a screening, or a test's starting point)."""
+        self.records[fact_id] = FactRecord(fact_id, value, text, turn, "answer")
+        self._derive(turn)
 
     def record_unknown(self, fact_id: str, text: str, turn: int) -> FactRecord:
         """The clinician does not know or wants to skip: unknown, and not asked again."""
         self.records[fact_id] = FactRecord(fact_id, None, text, turn, "answer")
         return self.records[fact_id]
 
-    def _read(self, text: str, asked: str | None) -> tuple[list[Answer | Rejected], dict]:
-        extraction = extract_facts(text, self.facts, self.site)
-        results = {r.fact: r for r in extraction.results}
+    def _read(
+        self, text: str, asked: str | None
+    ) -> tuple[list[Answer | Rejected], dict[str, str], list[str]]:
+        """What the message says: the facts it names, the asked one's bare answer, and a
+        correction ("sorry, she is 68, not 72") of an earlier answer."""
+        asked = asked if asked in self.facts else None
+        reading = read_message(text, self.facts, self.site, self.today, asked)
+        results = {r.fact: r for r in reading.results}
         source = dict.fromkeys(results, "mention")
-        norm = normalise(text)
-        if _CORRECTION.search(norm):
-            correction = self._correction(text, norm)
+        if asked in source:
+            source[asked] = "answer"
+        if _CORRECTION.search(normalise(text)):
+            correction = self._correction(text, normalise(text))
             if correction is not None and correction.fact not in results:
+                if asked and asked != correction.fact:
+                    results.pop(asked, None)  # the numbers were the correction's, not an answer
                 results[correction.fact] = correction
                 source[correction.fact] = "correction"
-                return list(results.values()), source
-        if asked and asked in self.facts and asked not in results:
-            parts = clauses(norm)
-            rest = ", ".join(
-                c for i, (_, c) in enumerate(parts) if i not in extraction.used_clauses
-            )
-            if rest.strip():
-                result = parse_answer(self.facts[asked], rest, self.site)
-                if result is not None:
-                    result = (
-                        Answer(result.fact, result.value, text)
-                        if isinstance(result, Answer)
-                        else Rejected(result.fact, result.message, text)
-                    )
-                    results[asked] = result
-                    source[asked] = "answer"
-        if asked in source and source[asked] == "mention":
-            source[asked] = "answer"
-        return list(results.values()), source
+        return list(results.values()), source, list(reading.others)
 
     def _correction(self, text: str, norm: str) -> Answer | Rejected | None:
         """ "Sorry, she is 68, not 72": find the earlier answer that said 72, re-read it as 68."""
@@ -438,13 +453,14 @@ class Screening:
                 old_numbers and any(n.value == old_numbers[0].value for n in find_numbers(said))
             ) or (not old_numbers and re.search(rf"\b{re.escape(old)}\b", said))
             if hit:
-                result = parse_answer(self.facts[name], new_part, self.site)
-                if result is not None:
-                    return (
-                        Answer(name, result.value, text)
-                        if isinstance(result, Answer)
-                        else Rejected(name, result.message, text)
-                    )
+                reading = read_message(new_part, self.facts, self.site, self.today, name)
+                for result in reading.results:
+                    if result.fact == name:
+                        return (
+                            Answer(name, result.value, text)
+                            if isinstance(result, Answer)
+                            else Rejected(name, result.message, text, result.blocking)
+                        )
         return None
 
     def _record(
@@ -496,6 +512,12 @@ class Screening:
                 )
             elif record is not None:
                 del self.records[fact.id]
+
+
+def _same_value(a: Value | None, b: Value | None) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
 
 
 # Evidence facts per criterion, computed once (criteria are immutable; the criterion is kept in

@@ -25,8 +25,9 @@ from bot.actions.state import (
     screening_of,
     set_outcome,
 )
-from bot.actions.text import INTENT_WORDS, chosen_trials, kind_of, not_usable
+from bot.actions.text import INTENT_WORDS, chosen_trials, not_usable
 from criteria import Screening
+from criteria.reading.message import kind_of
 
 # Intents that interrupt the form (they are `not_intent` in the slot mappings too).
 OUT_OF_FORM = frozenset(INTENT_WORDS)

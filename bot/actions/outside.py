@@ -15,8 +15,9 @@ from rasa_sdk.types import DomainDict
 
 from bot.actions.reading import read_message
 from bot.actions.state import SLOT, emit, form_active, load, open_trials, save, screening_of
-from bot.actions.text import HELP, chosen_trials, kind_of, not_usable, summary_lines, trial_list
+from bot.actions.text import HELP, chosen_trials, not_usable, summary_lines, trial_list
 from criteria import Screening
+from criteria.reading.message import kind_of
 
 
 def _finish(dispatcher: CollectingDispatcher, tracker: Tracker, state: dict[str, Any]) -> None:
@@ -139,7 +140,7 @@ class ActionUpdate(Action):
         asked = state.get("asked")
         if intent == "out_of_scope" and kind_of(text) is None:
             probe = Screening.from_dict(screening.to_dict(), trials)
-            if not probe.answer(text, 0, asked).understood:
+            if not probe.answer(text, 0, asked).noticed:
                 dispatcher.utter_message(text=not_usable(None))
                 return []
         read_message(dispatcher, tracker, state, screening, text, asked)

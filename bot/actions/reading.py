@@ -8,8 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.state import set_outcome, user_turn
-from bot.actions.text import ineligible_now, is_skip, is_unknown, kind_of, not_usable
+from bot.actions.text import ineligible_now, not_usable
 from criteria import INELIGIBLE, Screening
+from criteria.reading.message import is_skip, is_unknown, kind_of
 
 
 def expectation(screening: Screening, fact_id: str) -> str:
@@ -21,13 +22,15 @@ def expectation(screening: Screening, fact_id: str) -> str:
     return fact.question
 
 
-def _repeats_known_facts(screening: Screening, text: str, asked: str) -> bool:
-    probe = Screening(screening.trials)
-    outcome = probe.answer(text, 0, asked)
-    known = screening.records
-    return bool(outcome.recorded) and all(
-        r.fact in known and known[r.fact].value == r.value for r in outcome.recorded
-    )
+def _repeated_twice(state: dict[str, Any], asked: str, outcome: Any) -> bool:
+    """Has the pending question now twice been answered only with facts already known?"""
+    if outcome.recorded or outcome.rejected:
+        state["repeats"] = None
+        return False
+    previous = state.get("repeats") or {}
+    count = previous.get("count", 0) + 1 if previous.get("fact") == asked else 1
+    state["repeats"] = {"fact": asked, "count": count}
+    return count >= 2
 
 
 def read_message(
@@ -41,8 +44,9 @@ def read_message(
     """Record what `text` says (answer to `asked`, other facts, corrections, "don't know").
 
     Says at once what changed: corrections, trials that became ineligible (criterion text and
-    the clinician's words), refused implausible values, or what is expected instead.  Returns
-    whether the message was understood; when it was not, nothing changed.
+    the clinician's words), values refused or unclear with what is expected, facts already
+    known, and clinical things that are no question of these trials.  Returns whether the
+    message was understood; when it was not, nothing changed.
     """
     text = text or ""
     turn = user_turn(tracker)
@@ -59,27 +63,20 @@ def read_message(
         return True
     before = {slug: v.status for slug, v in screening.verdicts().items()}
     outcome = screening.answer(text, turn, asked)
-    if not outcome.understood and asked and is_unknown(text):
-        record = screening.record_unknown(asked, text, turn)
-        set_outcome(state, tracker, recorded=[record.to_dict()])
-        dispatcher.utter_message(text=f"Noted: {screening.facts[asked].label} unknown.")
-        return True
-    if not outcome.understood and asked and _repeats_known_facts(screening, text, asked):
-        # Said again (e.g. a Karnofsky score when asked for ECOG): nothing more to learn about
-        # the asked fact, so it stays unknown instead of being asked forever.
-        record = screening.record_unknown(asked, text, turn)
-        set_outcome(state, tracker, recorded=[record.to_dict()])
-        label = screening.facts[asked].label
-        dispatcher.utter_message(text=f"I already have that. I'll note the {label} as unknown.")
-        return True
     set_outcome(state, tracker, outcome)
-    if outcome.rejected:
-        for rejected in outcome.rejected:
-            dispatcher.utter_message(text=rejected.message)
+    for rejected in outcome.rejected:
+        dispatcher.utter_message(text=rejected.message)
+    if outcome.blocked:
         return True
-    if not outcome.understood:
+    if not outcome.noticed:
         if kind == "foreign":
             reply = not_usable(kind)
+        elif asked and is_unknown(text):
+            reply = f"Noted: {screening.facts[asked].label} unknown."
+            record = screening.record_unknown(asked, text, turn)
+            set_outcome(state, tracker, recorded=[record.to_dict()])
+            dispatcher.utter_message(text=reply)
+            return True
         elif asked:
             label = screening.facts[asked].label
             expected = expectation(screening, asked)
@@ -99,6 +96,23 @@ def read_message(
             f"{conflict['recorded']}, so I kept {conflict['recorded']}. To change it, say "
             f"“correction: {conflict['label']} {conflict['mentioned']}”."
         )
+    if outcome.repeated:
+        known = ", ".join(
+            f"{screening.facts[f].label} {screening.records[f].to_dict()['display']}"
+            for f in outcome.repeated
+        )
+        dispatcher.utter_message(text=f"I already have that ({known}).")
+        if asked and _repeated_twice(state, asked, outcome):
+            # the same known fact again for the same question: the clinician has nothing more
+            record = screening.record_unknown(asked, text, turn)
+            set_outcome(state, tracker, recorded=[record.to_dict()])
+            label = screening.facts[asked].label
+            dispatcher.utter_message(text=f"I'll leave the {label} unknown; you can give it later.")
+    if outcome.others and not outcome.recorded:
+        dispatcher.utter_message(
+            text=f"I can't use what you said about {', '.join(outcome.others)}: "
+            "it is not one of the screening questions for these trials."
+        )
     noted = [
         f"{screening.facts[r.fact].label}: {r.to_dict()['display']}"
         for r in outcome.recorded
@@ -106,8 +120,11 @@ def read_message(
     ]
     if noted:
         dispatcher.utter_message(text="Noted — " + "; ".join(noted) + ".")
-    elif asked and any(r.fact == asked and r.value is None for r in outcome.recorded):
-        dispatcher.utter_message(text=f"Noted: {screening.facts[asked].label} unknown.")
+    if asked and any(r.fact == asked and r.value is None for r in outcome.recorded):
+        dispatcher.utter_message(
+            text=f"Noted: {screening.facts[asked].label} unknown. I need a confirmed answer "
+            "to decide on it; you can correct it later."
+        )
     for verdict in outcome.newly_decided:
         if verdict.status == INELIGIBLE:
             dispatcher.utter_message(text=ineligible_now(verdict))

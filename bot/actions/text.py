@@ -3,32 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from criteria import INELIGIBLE, Screening, Trial, Verdict, answers
+from criteria import INELIGIBLE, Screening, Trial, Verdict
 
-MAX_LENGTH = 1000  # characters; a longer message is not an answer to one question
-
-_SKIP = re.compile(
-    r"^\W*(?:skip|next|pass|move on|next question|skip (?:it|this|that)(?: one| question)?)"
-    r"(?: please| pls)?\W*$",
-    re.I,
-)
-# "Not applicable" leaves the asked fact unknown when no parser could use it; every other
-# don't-know wording is the criteria engine's.
-_NOT_APPLICABLE = re.compile(r"\bn/?a\b|\bnot applicable\b", re.I)
 _ALL = re.compile(r"\b(?:all|both|every|everything|each|any)\b", re.I)
 _QUESTION = re.compile(r"\?|\b(?:which|what)\b", re.I)
-# Frequent words of languages a clinician might write in by mistake.
-_FOREIGN = re.compile(
-    r"\b(?:el|la|los|las|es|est|años|tiene|paciente|con|pero|une|les|des|est|avec|pour|"
-    r"der|die|das|und|ist|nicht|mit|jahre|patientin|il|della|anni|não|uma|com|anos)\b",
-    re.I,
-)
-_NOT_LATIN = re.compile(
-    r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f\u3040-\u30ff"
-    r"\u4e00-\u9fff\uac00-\ud7af]"
-)
 
 # Words that confirm an out-of-form intent; without one, a message classified as such an
 # intent while a question is pending is treated as an answer (the classifier may be wrong).
@@ -52,28 +31,6 @@ INTENT_WORDS = {
     "list_trials": re.compile(r"\btrials?\b|\bstud(?:y|ies)\b|\bprotocols?\b|\bopen\b", re.I),
     "start_screening": re.compile(r"^/start_screening|\bscreen(?:ing)?\b", re.I),
 }
-
-
-def kind_of(text: str | None) -> str | None:
-    """'empty', 'long', 'emoji', 'foreign' for messages that cannot be answers, else None."""
-    text = text or ""
-    if not text.strip():
-        return "empty"
-    if len(text) > MAX_LENGTH:
-        return "long"
-    if not any(unicodedata.category(c)[0] in "LN" for c in text):
-        return "emoji"
-    if _NOT_LATIN.search(text) or len(_FOREIGN.findall(text)) >= 2 or re.search(r"[¿¡ñßçãõ]", text):
-        return "foreign"
-    return None
-
-
-def is_skip(text: str) -> bool:
-    return bool(_SKIP.search(text or ""))
-
-
-def is_unknown(text: str) -> bool:
-    return answers.is_unknown(text or "") or bool(_NOT_APPLICABLE.search(text or ""))
 
 
 def not_usable(kind: str | None, length: int = 0) -> str:

@@ -16,7 +16,8 @@ from bot.actions.outside import ActionHelp, ActionListTrials, ActionStop, Action
 from bot.actions.start import ActionRestartScreening, ActionStartScreening
 from bot.actions.state import empty_state, open_trials
 from bot.actions.summary import ActionScreeningSummary
-from bot.actions.text import chosen_trials, kind_of
+from bot.actions.text import chosen_trials
+from criteria.reading.message import kind_of
 
 pytestmark = pytest.mark.bot
 

@@ -10,18 +10,12 @@ from typing import Any
 
 import pytest
 from player import CASES_DIR, load_cases, play
-from stack import bot_stack, send
+from stack import send
 
 pytestmark = [pytest.mark.slow, pytest.mark.bot]
 
 CASE_FILES = [n for n in ("examples.yaml", "own.yaml") if (CASES_DIR / n).exists()]
 _ids = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def stack():
-    with bot_stack() as running:
-        yield running
 
 
 class Conversation:
