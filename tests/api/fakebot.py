@@ -19,11 +19,17 @@ class _Conversation:
     asked: str | None = None
     turn: int = 0
     choosing: bool = False
+    restarted: bool = False  # this turn started the screening over
 
 
 @dataclass
 class FakeRasa:
-    """mode: ok | down | timeout | silent | no_custom | bad_payload | slow (sleeps `delay`)."""
+    """mode: ok | down | timeout | silent | no_custom | bad_payload | slow (sleeps `delay`)
+    | forgetful (every message lands in a new, empty conversation that cannot be restored).
+
+    Like the real assistant (bot/actions/restore.py), a conversation it does not know yet is
+    rebuilt from the API's `screening_record` metadata; `forget()` is a wiped tracker store and
+    `rewind()` a store restored from an old backup."""
 
     mode: str = "ok"
     delay: float = 0.0
@@ -44,14 +50,46 @@ class FakeRasa:
             return [{"recipient_id": sender, "custom": {"screening": {"status": "weird"}}}]
         if self.mode == "slow":
             time.sleep(self.delay)
+        if self.mode == "forgetful":
+            self.conversations.pop(sender, None)
+            metadata = {k: v for k, v in metadata.items() if k != "screening_record"}
+        if sender not in self.conversations:
+            self.conversations[sender] = self._restored(metadata.get("screening_record"))
         return self._turn(sender, message, metadata)
+
+    def forget(self) -> None:
+        """Every conversation gone, as after a wiped tracker store."""
+        self.conversations.clear()
+
+    def rewind(self, sender: str, keep: int) -> None:
+        """This conversation as it was with only its first `keep` facts (an old backup)."""
+        conv = self.conversations[sender]
+        assert conv.screening is not None
+        kept = dict(list(conv.screening.records.items())[:keep])
+        conv.screening = Screening(conv.screening.trials, kept)
+
+    @staticmethod
+    def _restored(record: Any) -> _Conversation:
+        """What action_session_start does with the record: the screening and the fact asked."""
+        if not isinstance(record, dict):
+            return _Conversation()
+        state = record["state"]
+        return _Conversation(
+            screening=Screening.from_dict(state, TRIALS),
+            asked=record.get("asked"),
+        )
 
     # ---- a tiny assistant -----------------------------------------------------------------
 
     def _turn(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
         conv = self.conversations.setdefault(sender, _Conversation())
         out: list[dict] = []
-        if message == "/start_screening":
+        conv.restarted = False
+        if message == "restart" and conv.screening is not None:
+            conv.screening = Screening(conv.screening.trials)
+            conv.restarted = True
+            out.append({"recipient_id": sender, "text": "Starting over."})
+        elif message == "/start_screening":
             conv.__init__()
             if metadata.get("trials"):
                 conv.screening = Screening({s: TRIALS[s] for s in metadata["trials"]})
@@ -133,6 +171,7 @@ class FakeRasa:
                     "recorded": [],
                     "rejected": [],
                     "corrected": [],
+                    "restarted": conv.restarted,
                     **snapshot,
                 }
             },
