@@ -45,11 +45,8 @@ def test_run_command_serves_a_screening_and_stops_cleanly(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
         "SCREENER_ADMIN_EMAIL": "admin@example.org",
         "SCREENER_ADMIN_PASSWORD": "a-long-admin-passphrase",
-        "RASA_ENDPOINTS": str(tmp_path / "endpoints.yml"),
+        "SCREENER_VAR": str(tmp_path / "var"),  # its logs, tracker store and supervisor socket
     }
-    (tmp_path / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-    )
     log = tmp_path / "run.log"
     started = time.monotonic()
     with open(log, "wb") as out:
