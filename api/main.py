@@ -22,6 +22,7 @@ from api.screenings import service as screenings
 from api.screenings.bot_client import BotClient, RasaClient
 from api.screenings.routes import router as screenings_router
 from api.users.routes import router as users_router
+from api.users.throttle import SignInThrottle
 
 log = logging.getLogger("api")
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.state.engine = make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.bot = bot or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
+    app.state.sign_in_throttle = SignInThrottle()
     app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     def handler(status: int):
