@@ -13,6 +13,7 @@ from api.users.models import ApiToken, User
 from api.users.schemas import (
     LoginRequest,
     Ok,
+    SessionsEnded,
     TokenCreate,
     TokenCreated,
     TokenRead,
@@ -122,6 +123,20 @@ def create_token(
     )
     db.commit()
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
+
+
+@router.delete("/users/{user_id}/sessions", response_model=SessionsEnded)
+def end_sessions(user_id: str, db: DbSession, user: CurrentUser) -> SessionsEnded:
+    """Sign a user out of every browser (admins: anyone; others: themselves)."""
+    if user.role != "admin" and user.id != user_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "you can end only your own sessions")
+    owner = db.get(User, user_id)
+    if owner is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found")
+    ended = service.end_sessions(db, user=owner)
+    record_event(db, actor=user, action="sessions_ended", after={"user": owner.id, "ended": ended})
+    db.commit()
+    return SessionsEnded(ended=ended)
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenRead)

@@ -222,6 +222,25 @@ def wait_until_running(run: DefaultRun, program: str, old_pid: int) -> int:
     return pid
 
 
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of sockets listening on a TCP port (Linux /proc/net/tcp*)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+def test_rasa_and_the_action_server_listen_on_loopback_only(run):
+    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1
+    for name in ("RASA_PORT", "ACTIONS_PORT"):
+        addresses = listening_addresses(int(run.env[name]))
+        assert addresses and addresses <= loopback, (name, addresses)
+
+
 def test_rasa_killed_comes_back_and_the_screening_goes_on(run, token):
     killed: list[int] = []
     clinician = play_with_fault(run, token, "e01", lambda: killed.append(run.kill("rasa")))
