@@ -404,12 +404,20 @@ def record_of(screening: Screening) -> dict[str, Any] | None:
 
 
 def _lost_facts(screening: Screening, payload: BotScreening | None) -> list[str]:
-    """Facts on record that the bot's answer no longer has (unless the clinician restarted)."""
+    """Facts on record that the bot's answer no longer has (unless the clinician restarted).
+
+    Derived facts do not count: they follow another answer (a man is not pregnant) and go
+    when that answer is corrected."""
     if payload is None or payload.restarted or not screening.bot_state:
         return []
     before = screening.bot_state.get("records") or {}
     after = (payload.state or {}).get("records") or {}
-    return sorted(set(before) - set(after))
+    answered = {
+        fact
+        for fact, record in before.items()
+        if not (isinstance(record, dict) and record.get("source") == "derived")
+    }
+    return sorted(answered - set(after))
 
 
 def _ask_bot(

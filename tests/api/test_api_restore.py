@@ -93,3 +93,19 @@ def test_the_clinician_may_start_over(client, clinician, bot, db):
     body = say(client, clinician, sid, "restart")
     assert body["delivered"] and recorded(db, sid) == {}
     assert bot.calls[-1]["sender"] == sid
+
+
+def test_a_correction_that_undoes_a_derived_fact_is_applied(client, clinician, bot, db):
+    sid = start(client, clinician, trials=["primary-rt", "oligomet-rt"])["screening_id"]
+    say(
+        client,
+        clinician,
+        sid,
+        "Lung adenocarcinoma, confirmed by histology. He is a 71-year-old man.",
+    )
+    assert recorded(db, sid)["pregnant"]["source"] == "derived"  # a man is not pregnant
+    body = say(client, clinician, sid, "Correction: sex is female")
+    assert body["delivered"]
+    after = recorded(db, sid)
+    assert after["sex"]["value"] == "female" and "pregnant" not in after
+    assert bot.calls[-1]["sender"] == sid  # applied as it came, no rebuild needed
