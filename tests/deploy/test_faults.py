@@ -287,13 +287,33 @@ def test_tracker_store_lost_the_api_restores_the_screening(run, token):
     assert "resending to a conversation rebuilt" not in run.output()[before:]
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
 def test_whole_screener_stopped_and_started_again(run, token):
+    stopped: list[int] = []
+
     def fault() -> None:
+        stopped.extend(run.pid(name) for name in ("actions", "rasa", "api"))
         run.stop()
+        assert not [pid for pid in stopped if alive(pid)], "a process outlived Ctrl-C"
         run.start()
 
     play_with_fault(run, token, "e02", fault)
     assert "[run] stopped" in run.output()
+    assert all(stopped) and not set(stopped) & {run.pid(n) for n in ("actions", "rasa", "api")}
 
 
 def test_no_patient_text_in_any_log_or_terminal_line(run):
