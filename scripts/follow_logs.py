@@ -5,7 +5,7 @@
 Follows every `*.log` in LOG_DIR (new files too, rotated ones from the start), printing each
 line written from now on once, as `name | line`, without third-party noise (deprecation
 warnings and the source lines they quote, TensorFlow and Sanic banners), so the terminal shows
-what an operator needs:
+what an operator needs (a traceback as its exception lines, the frames in the file):
 start-up, each process's errors, restarts.  The files keep everything.  Stops once PID (the
 supervisord process) has exited and the last lines are printed.  Ignores Ctrl-C: supervisord
 gets it too, and the lines it writes while stopping the processes are still shown.  Stdlib only.
@@ -30,6 +30,7 @@ NOISE = re.compile(
 # A warning's first line; the lines after it, up to the next log record, are its message and
 # the source line that raised it.
 WARNING = re.compile(r"\w+Warning\b|warnings\.warn")
+CHAINED = re.compile(r"^(?:The above exception|During handling of the above)")
 RECORD = re.compile(r"^(?:\d{4}-\d\d-\d\d|[A-Z]{4,8}:|\[|Traceback)")
 
 
@@ -43,11 +44,12 @@ def alive(pid: int) -> bool:
     return True
 
 
-def follow(log_dir: Path, while_pid: int, poll: float = 0.3) -> None:
+def follow(log_dir: Path, while_pid: int, poll: float = 0.3, from_start: bool = False) -> None:
     # what is already in the files is from an earlier run: start at their ends
-    offsets = {path: path.stat().st_size for path in log_dir.glob("*.log")}
+    offsets = {} if from_start else {p: p.stat().st_size for p in log_dir.glob("*.log")}
     partial: dict[Path, str] = {}
     in_warning: set[Path] = set()
+    in_traceback: set[Path] = set()
     last_round = False
     while True:
         for path in sorted(log_dir.glob("*.log")):
@@ -77,6 +79,16 @@ def follow(log_dir: Path, while_pid: int, poll: float = 0.3) -> None:
                 if path in in_warning and not RECORD.search(line):
                     continue
                 in_warning.discard(path)
+                if line.startswith("Traceback (most recent call last)"):
+                    if path not in in_traceback:
+                        print(f"{name:>11} | (traceback in {path})", flush=True)
+                    in_traceback.add(path)
+                    continue
+                if path in in_traceback:
+                    if RECORD.search(line):
+                        in_traceback.discard(path)
+                    elif line[:1].isspace() or CHAINED.search(line):
+                        continue  # the frames: in the file; the exception lines are shown
                 if not NOISE.search(line):
                     print(f"{name:>11} | {line}", flush=True)
         if last_round:
