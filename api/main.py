@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from api.core.config import DEV_SECRET, Settings, get_settings
 from api.core.db import make_engine, make_sessionmaker
-from api.core.errors import COMMON_ERRORS
+from api.core.errors import COMMON_ERRORS, DATABASE_DOWN
 from api.core.limits import RequestLimitMiddleware
 from api.exports.routes import router as exports_router
 from api.review.models import AuditTrailError
@@ -21,6 +22,7 @@ from api.screenings import service as screenings
 from api.screenings.bot_client import BotClient, RasaClient
 from api.screenings.routes import router as screenings_router
 from api.users.routes import router as users_router
+from api.users.throttle import SignInThrottle
 
 log = logging.getLogger("api")
 
@@ -49,6 +51,7 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.state.engine = make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.bot = bot or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
+    app.state.sign_in_throttle = SignInThrottle()
     app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     def handler(status: int):
@@ -63,6 +66,16 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.add_exception_handler(screenings.Invalid, handler(422))
     app.add_exception_handler(ReviewError, handler(422))
     app.add_exception_handler(AuditTrailError, handler(409))
+
+    async def database_down(_request: Request, exc: Exception) -> JSONResponse:
+        # The database refused or dropped the connection: the request did nothing it could
+        # keep (each turn commits its message before forwarding it), so the client resends.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            {"detail": DATABASE_DOWN, "retry": True}, status_code=503, headers={"Retry-After": "5"}
+        )
+
+    app.add_exception_handler(OperationalError, database_down)
 
     for router in (users_router, screenings_router, review_router, exports_router):
         app.include_router(router, responses=COMMON_ERRORS)

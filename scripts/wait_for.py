@@ -2,7 +2,7 @@
 
     python scripts/wait_for.py URL [--timeout SECONDS] [--name NAME]
 
-Used by the Procfile so the screener's processes start in order: action server, Rasa, API.
+Used by supervisord.conf and scripts/run so the screener's processes start in order.
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ def _env() -> dict[str, str]:
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="3",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        SANIC_HOST="127.0.0.1",  # the action server on loopback only, as in scripts/run
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
     )
     return env

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     session_cookie: str = "screener_session"
     session_hours: float = 12.0
+    # API tokens stop working this many days after they were created (make a new one).
+    token_days: float = 90.0
     cookie_secure: bool = False
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 5000

@@ -23,6 +23,16 @@ class ValidationErrorRead(BaseModel):
     detail: str | list[dict[str, Any]]
 
 
+class UnavailableRead(BaseModel):
+    """Nothing was stored or forwarded; send the same request again shortly."""
+
+    detail: str
+    retry: bool = True
+
+
+DATABASE_DOWN = "The screening database is not answering; nothing was stored, please resend."
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"model": ErrorRead, "description": description}
 
@@ -37,6 +47,7 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     413: _error("The request body is too large."),
     415: _error("The body is not JSON."),
     422: {"model": ValidationErrorRead, "description": "The request is not valid."},
+    503: {"model": UnavailableRead, "description": "Unavailable for now; resend (retry: true)."},
 }
 
 CONFLICT = {409: _error("Conflicts with the current state; the reason says what to do.")}

@@ -68,7 +68,8 @@ class RasaClient:
                 raise BotUnavailable("timeout", f"no answer within {self.timeout:g} s") from exc
             except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
                 refused.append(f"{url}: {type(exc).__name__}")
-                log.warning("Rasa replica %s refused the connection; trying the next", url)
+                if len(self.urls) > 1:
+                    log.warning("Rasa replica %s refused the connection; trying the next", url)
             except httpx.HTTPError as exc:
                 raise BotUnavailable("connection", f"{type(exc).__name__}: {exc}") from exc
         else:

@@ -74,6 +74,7 @@ class BotScreening(Lenient):
     status: Literal["in_progress", "complete"]
     verdicts: dict[str, BotVerdict] = Field(default_factory=dict)
     state: dict[str, Any] | None = None
+    restarted: bool = False  # the clinician asked to start over: facts may go
 
 
 # ---- requests -----------------------------------------------------------------------------

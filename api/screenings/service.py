@@ -6,6 +6,13 @@ Keyword-only functions taking the session.  The order of a turn is the product's
 3. the replies and the screening payload are stored as records (verdict rows with evidence);
 4. if the bot is down, slow or silent, a system notice is stored instead and the message is
    marked failed; resending it (same client_message_id, or the retry endpoint) forwards it again.
+
+The API, not Rasa, is the system of record.  Every message carries the stored screening (facts,
+evidence, the fact being asked) as `screening_record` metadata, from which the bot rebuilds a
+conversation it has lost (bot/actions/restore.py).  A bot answer that would drop facts already
+recorded (a tracker store restored from an old backup, say) is never applied: the message goes
+once more to a fresh conversation rebuilt from the record, and if that too would lose facts the
+turn is refused with a notice and the stored screening stays as it was.
 """
 
 from __future__ import annotations
@@ -49,6 +56,11 @@ log = logging.getLogger(__name__)
 
 START = "/start_screening"
 UNAVAILABLE = "The screening assistant is not answering; your message is saved, please resend."
+BEHIND = (
+    "The screening assistant had lost some of this patient's answers; nothing was changed. "
+    "Your message is saved, please resend."
+)
+RECORD = "screening_record"  # the metadata key bot/actions/restore.py reads
 STAFF = ("coordinator", "admin")
 
 
@@ -319,16 +331,112 @@ def _append(db: Session, screening: Screening, **fields: Any) -> Message:
 def _forward(
     db: Session, *, screening: Screening, message: Message, user: User, bot: BotClient
 ) -> Turn:
-    metadata = {
+    kind, detail, replies, payload = _ask_bot(db, screening=screening, message=message, bot=bot)
+    lost = _lost_facts(screening, payload)
+    if lost:
+        # The bot's conversation is behind the record: rebuild it from the record, once.
+        log.warning(
+            "screening %s: the bot's answer would lose %d recorded fact(s); "
+            "resending to a conversation rebuilt from the record",
+            screening.id,
+            len(lost),
+        )
+        screening.bot_state = {
+            **(screening.bot_state or {}),
+            CONVERSATION: _conversation(screening) + 1,
+        }
+        kind, detail, replies, payload = _ask_bot(db, screening=screening, message=message, bot=bot)
+        lost = _lost_facts(screening, payload)
+        if lost:
+            kind, detail, payload = "behind", f"the answer would lose: {', '.join(lost)}", None
+    if payload is None:
+        notice_text = BEHIND if kind == "behind" else UNAVAILABLE
+        log.warning("screening %s: bot turn failed (%s): %s", screening.id, kind, detail)
+        message.status = FAILED
+        notice = _append(
+            db,
+            screening,
+            sender=SYSTEM,
+            text=notice_text,
+            reply_to_id=message.id,
+            payload={
+                "kind": kind,
+                "detail": detail,
+                "attempt": message.attempts,
+                "partial_replies": replies,
+            },
+        )
+        db.commit()
+        return Turn(screening, message, delivered=False, replies=[notice], notice=notice_text)
+    stored = _store_replies(db, screening=screening, message=message, replies=replies)
+    _apply_payload(db, screening=screening, payload=payload, source=stored[-1], actor=user)
+    message.status = ANSWERED
+    screening.started = True
+    screening.updated_at = utcnow()
+    db.commit()
+    return Turn(screening, message, delivered=True, replies=stored)
+
+
+CONVERSATION = "conversation"  # in Screening.bot_state: which Rasa conversation holds it
+
+
+def _conversation(screening: Screening) -> int:
+    value = (screening.bot_state or {}).get(CONVERSATION, 0)
+    return value if isinstance(value, int) else 0
+
+
+def sender_of(screening: Screening) -> str:
+    """The Rasa conversation (sender id) of a screening: its id, or id~N once rebuilt N times."""
+    number = _conversation(screening)
+    return screening.id if number == 0 else f"{screening.id}~{number}"
+
+
+def record_of(screening: Screening) -> dict[str, Any] | None:
+    """What the bot needs to rebuild this screening: the stored facts and the fact asked."""
+    state = screening.bot_state
+    if not state or not state.get("trials"):
+        return None
+    return {
+        "state": {k: state.get(k) for k in ("trials", "versions", "records")},
+        "asked": (screening.asking or {}).get("fact"),
+        "status": screening.status,
+    }
+
+
+def _lost_facts(screening: Screening, payload: BotScreening | None) -> list[str]:
+    """Facts on record that the bot's answer no longer has (unless the clinician restarted).
+
+    Derived facts do not count: they follow another answer (a man is not pregnant) and go
+    when that answer is corrected."""
+    if payload is None or payload.restarted or not screening.bot_state:
+        return []
+    before = screening.bot_state.get("records") or {}
+    after = (payload.state or {}).get("records") or {}
+    answered = {
+        fact
+        for fact, record in before.items()
+        if not (isinstance(record, dict) and record.get("source") == "derived")
+    }
+    return sorted(answered - set(after))
+
+
+def _ask_bot(
+    db: Session, *, screening: Screening, message: Message, bot: BotClient
+) -> tuple[str | None, str, list[dict], BotScreening | None]:
+    """One try: (failure kind or None, detail, the replies, the screening payload if usable)."""
+    metadata: dict[str, Any] = {
         "screening_id": screening.id,
         "clinician": screening.clinician_id,
         "trials": screening.requested_trials,
     }
+    record = record_of(screening)
+    if record is not None:
+        metadata[RECORD] = record
     message.attempts += 1
     db.commit()
     kind, detail, replies = None, "", []
     try:
-        replies = bot.send(sender=screening.id, message=message.text, metadata=metadata)
+        replies = bot.send(sender=sender_of(screening), message=message.text, metadata=metadata)
     except BotUnavailable as exc:
         kind, detail = exc.kind, exc.detail
     payload: BotScreening | None = None
@@ -348,31 +456,7 @@ def _forward(
             except ValidationError as exc:
                 kind = "bad_payload"
                 detail = f"the screening payload is malformed: {exc.error_count()} error(s)"
-    if payload is None:
-        log.warning("screening %s: bot turn failed (%s): %s", screening.id, kind, detail)
-        message.status = FAILED
-        notice = _append(
-            db,
-            screening,
-            sender=SYSTEM,
-            text=UNAVAILABLE,
-            reply_to_id=message.id,
-            payload={
-                "kind": kind,
-                "detail": detail,
-                "attempt": message.attempts,
-                "partial_replies": replies,
-            },
-        )
-        db.commit()
-        return Turn(screening, message, delivered=False, replies=[notice], notice=UNAVAILABLE)
-    stored = _store_replies(db, screening=screening, message=message, replies=replies)
-    _apply_payload(db, screening=screening, payload=payload, source=stored[-1], actor=user)
-    message.status = ANSWERED
-    screening.started = True
-    screening.updated_at = utcnow()
-    db.commit()
-    return Turn(screening, message, delivered=True, replies=stored)
+    return kind, detail, replies, payload
 
 
 def _store_replies(
@@ -411,7 +495,10 @@ def _apply_payload(
     db: Session, *, screening: Screening, payload: BotScreening, source: Message, actor: User
 ) -> None:
     screening.asking = payload.asking.model_dump() if payload.asking else None
-    screening.bot_state = payload.state
+    conversation = _conversation(screening)
+    screening.bot_state = dict(payload.state or {})
+    if conversation:
+        screening.bot_state[CONVERSATION] = conversation
     screening.status = COMPLETE if payload.status == "complete" else IN_PROGRESS
     if screening.status == COMPLETE and screening.completed_at is None:
         screening.completed_at = utcnow()

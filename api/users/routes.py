@@ -5,31 +5,62 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.core.db import DbSession
-from api.core.errors import CONFLICT
+from api.core.errors import CONFLICT, ErrorRead
 from api.core.security import CurrentUser, require_role
+from api.review.service import record_event
 from api.users import service
 from api.users.models import ApiToken, User
 from api.users.schemas import (
     LoginRequest,
     Ok,
+    SessionsEnded,
     TokenCreate,
     TokenCreated,
     TokenRead,
     UserCreate,
     UserRead,
 )
+from api.users.throttle import SignInThrottle
 
 router = APIRouter(prefix="/api", tags=["users"])
 Admin = Annotated[User, Depends(require_role("admin"))]
 
 
-@router.post("/auth/login", response_model=UserRead, tags=["auth"])
+THROTTLED = {
+    429: {"model": ErrorRead, "description": "Too many failed sign-ins; wait (Retry-After)."}
+}
+
+
+@router.post("/auth/login", response_model=UserRead, tags=["auth"], responses=THROTTLED)
 def login(body: LoginRequest, request: Request, response: Response, db: DbSession) -> User:
-    """Browser login: sets an HttpOnly session cookie."""
+    """Browser login: sets an HttpOnly session cookie.  Throttled per account and address."""
     settings = request.app.state.settings
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    email = service.normalise_email(body.email)
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(email=email, address=address)
+    if wait is not None:
+        record_event(
+            db,
+            actor=None,
+            action="sign_in_throttled",
+            after={"email": email, "address": address, "retry_after": wait},
+        )
+        db.commit()
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     user = service.authenticate(db, email=body.email, password=body.password)
     if user is None:
+        throttle.failed(email=email, address=address)
+        record_event(
+            db, actor=None, action="sign_in_failed", after={"email": email, "address": address}
+        )
+        db.commit()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
+    throttle.succeeded(email=email)
     cookie = service.start_session(db, user=user, settings=settings)
     db.commit()
     response.set_cookie(
@@ -92,6 +123,20 @@ def create_token(
     )
     db.commit()
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
+
+
+@router.delete("/users/{user_id}/sessions", response_model=SessionsEnded)
+def end_sessions(user_id: str, db: DbSession, user: CurrentUser) -> SessionsEnded:
+    """Sign a user out of every browser (admins: anyone; others: themselves)."""
+    if user.role != "admin" and user.id != user_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "you can end only your own sessions")
+    owner = db.get(User, user_id)
+    if owner is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found")
+    ended = service.end_sessions(db, user=owner)
+    record_event(db, actor=user, action="sessions_ended", after={"user": owner.id, "ended": ended})
+    db.commit()
+    return SessionsEnded(ended=ended)
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenRead)

@@ -56,3 +56,7 @@ class TokenCreated(TokenRead):
 
 class Ok(BaseModel):
     ok: bool = True
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="How many browser sessions were ended.")

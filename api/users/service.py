@@ -79,6 +79,8 @@ def user_for_token(db: Session, *, token: str, settings: Settings) -> User | Non
     )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    if row.created_at < utcnow() - timedelta(days=settings.token_days):
+        return None  # expired: tokens are for integrations, which get a new one in time
     return row.user
 
 
@@ -117,6 +119,14 @@ def end_session(db: Session, *, cookie: str, settings: Settings) -> None:
     )
     if row is not None:
         db.delete(row)
+
+
+def end_sessions(db: Session, *, user: User) -> int:
+    """Sign a user out everywhere (a lost laptop, a role change): every browser session ends."""
+    rows = list(db.scalars(select(WebSession).where(WebSession.user_id == user.id)))
+    for row in rows:
+        db.delete(row)
+    return len(rows)
 
 
 def ensure_admin(

@@ -8,4 +8,5 @@
 - `form`: the screening form (required slots, validation, asking)
 - `outside`: why / help / stop / which trials / messages outside the form
 - `summary`: the summary at the end
+- `restore`: a conversation Rasa has lost, rebuilt from the API's record
 """

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.state import SLOT, empty_state, load, open_trials
+from bot.actions.state import SLOT, empty_state, load, open_trials, user_turn
 from bot.actions.text import trial_list
 
 GREETING = (
@@ -76,5 +76,6 @@ class ActionRestartScreening(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = empty_state(load(tracker)["trials"])
+        state["restarted_turn"] = user_turn(tracker)  # tells the API the facts go on purpose
         dispatcher.utter_message(text="Starting over: every answer for this patient is cleared.")
         return reset_events(state)

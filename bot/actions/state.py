@@ -116,6 +116,7 @@ def payload(
             "recorded": outcome.get("recorded", []),
             "rejected": outcome.get("rejected", []),
             "corrected": outcome.get("corrected", []),
+            "restarted": state.get("restarted_turn") == user_turn(tracker),
             **snapshot,
         }
     }

@@ -11,6 +11,30 @@ from api.screenings.bot_client import BotUnavailable
 from criteria import Screening, load_trials
 
 TRIALS = load_trials()
+# What bot/actions/form.py asks when no trial was chosen (tests/api/test_fakebot_contract.py
+# compares these with a recorded real payload).
+TRIALS_QUESTION = "Which trials should I screen this patient for?"
+ALL_TRIALS = "All open trials"
+
+
+def trials_asking() -> dict[str, Any]:
+    """The `asking` object of the real action_ask_trials."""
+    return {
+        "fact": "trials",
+        "question": TRIALS_QUESTION,
+        "expected": {"kind": "trials", "choices": list(TRIALS), "hint": "all, or trial names"},
+        "quick_replies": [ALL_TRIALS, *(t.short_title for t in TRIALS.values())],
+    }
+
+
+def fact_asking(fact: Any) -> dict[str, Any]:
+    """The `asking` object of the real action_ask_answer (bot/actions/state.asking_of)."""
+    return {
+        "fact": fact.id,
+        "question": fact.question,
+        "expected": fact.expected(),
+        "quick_replies": list(fact.quick_replies),
+    }
 
 
 @dataclass
@@ -19,11 +43,17 @@ class _Conversation:
     asked: str | None = None
     turn: int = 0
     choosing: bool = False
+    restarted: bool = False  # this turn started the screening over
 
 
 @dataclass
 class FakeRasa:
-    """mode: ok | down | timeout | silent | no_custom | bad_payload | slow (sleeps `delay`)."""
+    """mode: ok | down | timeout | silent | no_custom | bad_payload | slow (sleeps `delay`)
+    | forgetful (every message lands in a new, empty conversation that cannot be restored).
+
+    Like the real assistant (bot/actions/restore.py), a conversation it does not know yet is
+    rebuilt from the API's `screening_record` metadata; `forget()` is a wiped tracker store and
+    `rewind()` a store restored from an old backup."""
 
     mode: str = "ok"
     delay: float = 0.0
@@ -44,41 +74,57 @@ class FakeRasa:
             return [{"recipient_id": sender, "custom": {"screening": {"status": "weird"}}}]
         if self.mode == "slow":
             time.sleep(self.delay)
+        if self.mode == "forgetful":
+            self.conversations.pop(sender, None)
+            metadata = {k: v for k, v in metadata.items() if k != "screening_record"}
+        if sender not in self.conversations:
+            self.conversations[sender] = self._restored(metadata.get("screening_record"))
         return self._turn(sender, message, metadata)
+
+    def forget(self) -> None:
+        """Every conversation gone, as after a wiped tracker store."""
+        self.conversations.clear()
+
+    def rewind(self, sender: str, keep: int) -> None:
+        """This conversation as it was with only its first `keep` facts (an old backup)."""
+        conv = self.conversations[sender]
+        assert conv.screening is not None
+        kept = dict(list(conv.screening.records.items())[:keep])
+        conv.screening = Screening(conv.screening.trials, kept)
+
+    @staticmethod
+    def _restored(record: Any) -> _Conversation:
+        """What action_session_start does with the record: the screening and the fact asked."""
+        if not isinstance(record, dict):
+            return _Conversation()
+        state = record["state"]
+        return _Conversation(
+            screening=Screening.from_dict(state, TRIALS),
+            asked=record.get("asked"),
+        )
 
     # ---- a tiny assistant -----------------------------------------------------------------
 
     def _turn(self, sender: str, message: str, metadata: dict[str, Any]) -> list[dict]:
         conv = self.conversations.setdefault(sender, _Conversation())
         out: list[dict] = []
+        conv.restarted = False
         if message == "/start_screening":
             conv.__init__()
+        conv.turn += 1  # like Rasa: every clinician message is a turn, /start_screening too
+        if message == "restart" and conv.screening is not None:
+            conv.screening = Screening(conv.screening.trials)
+            conv.restarted = True
+            out.append({"recipient_id": sender, "text": "Starting over."})
+        elif message == "/start_screening":
             if metadata.get("trials"):
                 conv.screening = Screening({s: TRIALS[s] for s in metadata["trials"]})
             else:
                 conv.choosing = True
-                buttons = [{"title": t.short_title, "payload": t.slug} for t in TRIALS.values()]
-                buttons.append({"title": "All of them", "payload": "all"})
-                out.append(
-                    {
-                        "recipient_id": sender,
-                        "text": "Which trials should I screen for?",
-                        "buttons": buttons,
-                    }
-                )
-                return [
-                    *out,
-                    self._custom(
-                        sender,
-                        conv,
-                        asking={
-                            "fact": "trials",
-                            "question": "Which trials should I screen for?",
-                            "expected": "trial",
-                            "quick_replies": [b["title"] for b in buttons],
-                        },
-                    ),
-                ]
+                asking = trials_asking()
+                buttons = [{"title": r, "payload": r} for r in asking["quick_replies"]]
+                out.append({"recipient_id": sender, "text": asking["question"], "buttons": buttons})
+                return [*out, self._custom(sender, conv, asking=asking)]
         elif conv.choosing:
             text = message.lower()
             chosen = [s for s in TRIALS if s in text]
@@ -89,7 +135,6 @@ class FakeRasa:
         else:
             if conv.screening is None:
                 conv.screening = Screening(TRIALS)
-            conv.turn += 1
             outcome = conv.screening.answer(message, conv.turn, conv.asked)
             unsure = "know" in message.lower() or "pending" in message.lower()
             if conv.asked and conv.asked not in conv.screening.records and unsure:
@@ -105,24 +150,18 @@ class FakeRasa:
                 out.append({"recipient_id": sender, "text": v.explain()})
             return [*out, self._custom(sender, conv, asking=None)]
         conv.asked = nxt.id
-        out.append({"recipient_id": sender, "text": nxt.question})
-        return [
-            *out,
-            self._custom(
-                sender,
-                conv,
-                asking={
-                    "fact": nxt.id,
-                    "question": nxt.question,
-                    "expected": nxt.kind,
-                    "quick_replies": [],
-                },
-            ),
-        ]
+        asking = fact_asking(nxt)
+        buttons = [{"title": r, "payload": r} for r in asking["quick_replies"]]
+        out.append({"recipient_id": sender, "text": nxt.question, "buttons": buttons})
+        return [*out, self._custom(sender, conv, asking=asking)]
 
     def _custom(self, sender: str, conv: _Conversation, asking: dict | None) -> dict:
         if conv.screening is None:
-            snapshot = {"status": "in_progress", "verdicts": {}, "state": {}}
+            snapshot = {
+                "status": "in_progress",
+                "verdicts": {},
+                "state": {"trials": [], "versions": {}, "records": {}},
+            }
         else:
             snapshot = conv.screening.snapshot()
         return {
@@ -133,6 +172,7 @@ class FakeRasa:
                     "recorded": [],
                     "rejected": [],
                     "corrected": [],
+                    "restarted": conv.restarted,
                     **snapshot,
                 }
             },

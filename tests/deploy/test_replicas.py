@@ -118,24 +118,42 @@ class Replicas:
         url = f"http://127.0.0.1:{self.actions_port}/health"
         stack._wait("action server", actions, url, "ok", self.logs / "actions.log", deadline)
         # one after the other: the first creates the tracker tables
-        for index, port in enumerate(self.ports):
-            name = f"rasa{index + 1}"
-            process = self._spawn(
-                name,
-                [
-                    "run",
-                    "--model", str(stack.MODEL),
-                    "--endpoints", str(REPO / "deploy" / "endpoints.replicas.yml"),
-                    "--credentials", str(REPO / "credentials.yml"),
-                    "--interface", "127.0.0.1",
-                    "--port", str(port),
-                ],
-            )  # fmt: skip
-            log = self.logs / f"{name}.log"
-            stack._wait(name, process, f"{self.url(index)}/", "Hello from Rasa", log, deadline)
+        for index in range(len(self.ports)):
+            self.spawn_replica(index)
+            self.wait_replica(index, deadline)
+
+    def spawn_replica(self, index: int) -> subprocess.Popen:
+        name = f"rasa{index + 1}"
+        return self._spawn(
+            name,
+            [
+                "run",
+                "--model", str(stack.MODEL),
+                "--endpoints", str(REPO / "deploy" / "endpoints.replicas.yml"),
+                "--credentials", str(REPO / "credentials.yml"),
+                "--interface", "127.0.0.1",
+                "--port", str(self.ports[index]),
+            ],
+        )  # fmt: skip
+
+    def wait_replica(self, index: int, deadline: float) -> None:
+        name = f"rasa{index + 1}"
+        log = self.logs / f"{name}.log"
+        process = self.processes[name]
+        stack._wait(name, process, f"{self.url(index)}/", "Hello from Rasa", log, deadline)
 
     def kill(self, name: str) -> None:
         stack._stop(self.processes[name], grace=5)
+
+    def replace(self, index: int) -> None:
+        """`kill -9` of a replica (if it runs) and a fresh one started on its port."""
+        import signal
+
+        old = self.processes[f"rasa{index + 1}"]
+        if old.poll() is None:
+            os.killpg(old.pid, signal.SIGKILL)
+            old.wait(timeout=30)
+        self.spawn_replica(index)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -260,3 +278,56 @@ def test_concurrent_messages_to_one_conversation_are_processed_in_order(replicas
     last = max(states, key=len)  # the turn processed last saw every answer before it
     assert {"histology", "stage", "age", "sex"} <= set(last)
     assert sorted(len(s) for s in states) == sorted({len(s) for s in states})  # no lost update
+
+
+def test_a_replica_replaced_and_the_tracker_store_lost_mid_screening(api, replicas, tracker_db):
+    """One replica killed with SIGKILL and a fresh one started in its place; later the
+    screening's conversation deleted from the PostgreSQL tracker store: the next replica to
+    get a message rebuilds it from the API's record, and the screening finishes."""
+    import time
+
+    import psycopg
+
+    deadline = time.monotonic() + 300
+    for index in range(len(replicas.ports)):  # an earlier test may have left one down
+        if not _reachable(replicas.ports[index]):
+            replicas.replace(index)
+            replicas.wait_replica(index, deadline)
+    asked: list[str] = []
+
+    def fault(turn: int) -> None:
+        asked.append((screener.last.get("asking") or {}).get("fact"))
+        if turn == 3:
+            replicas.replace(1)  # messages go to the other replica meanwhile
+        if turn == 6:
+            replicas.wait_replica(1, time.monotonic() + 300)
+            with psycopg.connect(PG.rsplit("/", 1)[0] + f"/{tracker_db}") as conn:
+                deleted = conn.execute(
+                    "DELETE FROM events WHERE sender_id = %s", (screener.sid,)
+                ).rowcount
+                conn.commit()
+            assert deleted > 0
+
+    screener = ApiScreener(api, on_turn=fault)
+    result = play(CASES["e02"], screener.start, screener.send, screener.finished)
+    assert len(asked) > 6, "the case ended before the faults"
+    assert not result.wrong(), result.transcript
+    repeated = [f for f in set(asked) if f and asked.count(f) > 1]
+    assert not repeated, (repeated, result.transcript)
+    stored = api.get(f"/api/screenings/{screener.sid}").json()
+    said = [m["text"] for m in stored["transcript"] if m["sender"] == "clinician"]
+    assert said == ["/start_screening"] + [t for who, t in result.transcript if who == "clinician"]
+    assert all(
+        m["status"] == "answered" for m in stored["transcript"] if m["sender"] == "clinician"
+    )
+    with psycopg.connect(PG.rsplit("/", 1)[0] + f"/{tracker_db}") as conn:
+        senders = {
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT sender_id FROM events WHERE sender_id LIKE %s",
+                (screener.sid + "%",),
+            )
+        }
+    assert senders == {screener.sid}  # rebuilt by the replica itself, in the same conversation
+    ports = api.transport_ports[-4:]
+    assert set(ports) == set(replicas.ports)  # the fresh replica took its share at the end

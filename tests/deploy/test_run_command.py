@@ -45,11 +45,8 @@ def test_run_command_serves_a_screening_and_stops_cleanly(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
         "SCREENER_ADMIN_EMAIL": "admin@example.org",
         "SCREENER_ADMIN_PASSWORD": "a-long-admin-passphrase",
-        "RASA_ENDPOINTS": str(tmp_path / "endpoints.yml"),
+        "SCREENER_VAR": str(tmp_path / "var"),  # its logs, tracker store and supervisor socket
     }
-    (tmp_path / "endpoints.yml").write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-    )
     log = tmp_path / "run.log"
     started = time.monotonic()
     with open(log, "wb") as out:
@@ -95,6 +92,12 @@ def test_run_command_serves_a_screening_and_stops_cleanly(tmp_path):
         said = [text for who, text in result.transcript if who == "clinician" and len(text) > 8]
         output = log.read_text(errors="replace")
         assert said and not [text for text in said if text in output], "patient text in logs"
+        # nor in any process's log file (supervisord writes one per process)
+        files = sorted((tmp_path / "var" / "log").glob("*.log"))
+        assert {f.stem for f in files} == {"actions", "rasa", "api", "supervisord"}
+        for path in files:
+            text = path.read_text(errors="replace")
+            assert not [t for t in said if t in text], f"patient text in {path.name}"
     finally:
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
         try:
