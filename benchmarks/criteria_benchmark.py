@@ -51,7 +51,7 @@ def full_screening(trials) -> Screening:
         turn += 1
         s.answer(ANSWERS.get(fact.id, "unknown"), turn, asked=fact.id)
         if fact.id not in s.records:
-            s.record_unknown(fact.id, "unknown", turn)
+            s.skip(fact.id, "unknown", turn)
     return s
 
 

@@ -82,7 +82,7 @@ def run_screening(
                 say(f"  {title}: {line}")
             continue
         if text.lower() in ("skip", "unknown", "?"):
-            screening.record_unknown(fact.id, text, turn)
+            screening.skip(fact.id, text, turn)
         else:
             outcome = screening.answer(text, turn, asked=fact.id)
             for rejected in outcome.rejected:

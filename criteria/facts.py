@@ -36,12 +36,13 @@ _COMMON = {
     "quick_replies": list,
     "derive": list,
     "history": str,
+    "also_reads": list,
 }
 _BY_KIND: dict[str, dict[str, Any]] = {
     "number": {
         "unit": str, "integer": bool, "min": (int, float), "max": (int, float),
         "step": (int, float), "before": bool, "sum_mentions": bool, "durations": bool,
-        "yes_means": dict, "no_means": dict, "estimate": bool,
+        "yes_means": dict, "no_means": dict, "estimate": bool, "since": bool,
     },
     "lab": {"unit": str, "min": (int, float), "max": (int, float), "bare_units": dict,
             "molar_mass": str},
@@ -95,12 +96,16 @@ class Fact:
     no_means: dict[str, float] | None = None
     durations: bool = False
     estimate: bool = False  # the answer is an estimate anyway: "probably" does not unsettle it
+    since: bool = False  # time since an event: "4 months ago", "in 2015", "March 2026"
     bare_units: dict[str, tuple[float, float]] = field(default_factory=dict)
     molar_mass: str | None = None
     highest_of_several: bool = False
     history_counts: bool = False
     derive: tuple[Derivation, ...] = ()
     quick_replies: tuple[str, ...] = ()
+    # facts whose answer-only words also count in a reply to this question ("breast cancer,
+    # cured" answers whether it is still active)
+    also_reads: tuple[str, ...] = ()
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -121,6 +126,36 @@ class Fact:
         if self.kind == "choice":
             expected["choices"] = list(self.choices)
         return expected
+
+
+@dataclass(frozen=True)
+class GroupItem:
+    fact: str
+    says: str  # how the group's question lists it
+    none: Any = None  # what "none of these" means for it (None: nothing)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A question that covers several facts: a checklist or a laboratory panel."""
+
+    id: str
+    question: str
+    why: str
+    items: tuple[GroupItem, ...]
+    follow_up: str  # missing: ask what the answer left out; named: only what it left unclear
+    quick_replies: tuple[str, ...] = ()
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        return tuple(i.fact for i in self.items)
+
+    def question_for(self, needed: list[str]) -> str:
+        """The question, listing only the items still needed."""
+        said = [i.says for i in self.items if i.fact in needed]
+        if self.follow_up == "named":
+            return self.question + " " + "; ".join(said) + "."
+        return self.question
 
 
 @dataclass(frozen=True)
@@ -205,6 +240,7 @@ def _fact_from_yaml(raw: Any, order: int, path: Path) -> Fact:
         no_means=raw.get("no_means"),
         durations=bool(raw.get("durations", False)),
         estimate=bool(raw.get("estimate", False)),
+        since=bool(raw.get("since", False)),
         bare_units={
             str(u): (float(b[0]), float(b[1])) for u, b in (raw.get("bare_units") or {}).items()
         },
@@ -213,7 +249,59 @@ def _fact_from_yaml(raw: Any, order: int, path: Path) -> Fact:
         history_counts=raw.get("history") == "counts",
         derive=tuple(Derivation(d["when"], d["value"]) for d in raw.get("derive") or []),
         quick_replies=tuple(raw.get("quick_replies") or ()),
+        also_reads=tuple(raw.get("also_reads") or ()),
     )
+
+
+_GROUP_KEYS = {"id", "question", "why", "items", "follow_up", "quick_replies"}
+
+
+def _group(raw: Any, index: int, facts: dict[str, Fact], name: str) -> Group:
+    where = f"{name}: groups[{index}]"
+    if not isinstance(raw, dict) or set(raw) - _GROUP_KEYS:
+        raise DefinitionError(where, f"a group has only the fields {sorted(_GROUP_KEYS)}")
+    for key in ("id", "question", "why", "follow_up"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise DefinitionError(where, f"field '{key}' is required")
+    if raw["follow_up"] not in ("missing", "named"):
+        raise DefinitionError(where, "field 'follow_up' must be 'missing' or 'named'")
+    items = []
+    for i, item in enumerate(raw.get("items") or []):
+        fid = item.get("fact") if isinstance(item, dict) else None
+        if fid not in facts or set(item) - {"fact", "none", "says"} or not item.get("says"):
+            raise DefinitionError(f"{where}.items[{i}]", "needs a known 'fact' and 'says'")
+        items.append(GroupItem(fid, str(item["says"]), item.get("none")))
+    if len(items) < 2:
+        raise DefinitionError(where, "a group needs at least two items")
+    return Group(
+        raw["id"],
+        raw["question"],
+        raw["why"],
+        tuple(items),
+        raw["follow_up"],
+        tuple(raw.get("quick_replies") or ()),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_groups(path: Path = FACTS_FILE) -> dict[str, Group]:
+    """The grouped questions of the registry (a fact is in one group at most)."""
+    facts = load_facts(path)
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    groups: dict[str, Group] = {}
+    seen: set[str] = set()
+    for index, raw in enumerate(data.get("groups") or []):
+        group = _group(raw, index, facts, Path(path).name)
+        if group.id in groups or group.id in facts:
+            raise DefinitionError(f"{Path(path).name}: group {group.id}", "duplicate id")
+        twice = seen & set(group.facts)
+        if twice:
+            raise DefinitionError(
+                f"{Path(path).name}: group {group.id}", f"{sorted(twice)} in two groups"
+            )
+        seen |= set(group.facts)
+        groups[group.id] = group
+    return groups
 
 
 @lru_cache(maxsize=4)
@@ -225,6 +313,10 @@ def load_facts(path: Path = FACTS_FILE) -> dict[str, Fact]:
         raise DefinitionError(str(path), f"cannot read: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
         raise DefinitionError(Path(path).name, "top-level field 'facts' must be a list")
+    if set(data) - {"facts", "groups"}:
+        raise DefinitionError(
+            Path(path).name, f"unknown top-level field(s) {sorted(set(data) - {'facts', 'groups'})}"
+        )
     facts: dict[str, Fact] = {}
     for order, raw in enumerate(data["facts"]):
         fact = _fact_from_yaml(raw, order, Path(path))
@@ -232,6 +324,11 @@ def load_facts(path: Path = FACTS_FILE) -> dict[str, Fact]:
             raise DefinitionError(f"{Path(path).name}: fact {fact.id}", "duplicate id")
         facts[fact.id] = fact
     for fact in facts.values():
+        for other in fact.also_reads:
+            if other not in facts:
+                raise DefinitionError(
+                    f"{Path(path).name}: fact {fact.id}", f"also_reads names unknown fact {other!r}"
+                )
         for d in fact.derive:
             if d.when.get("fact") not in facts:
                 raise DefinitionError(

@@ -11,15 +11,56 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from criteria.facts import Fact, Site, load_facts, load_site
+from criteria.facts import Fact, Group, Site, load_facts, load_groups, load_site
 from criteria.reading.extraction import Answer, Rejected, read_message
+from criteria.reading.message import is_none_of_these, is_unknown
 from criteria.reading.numbers import find_numbers
+from criteria.reading.terms import parse_interval
 from criteria.reading.text import normalise
 from criteria.rules import decisive, evaluate, missing
 from criteria.trials import Criterion, Trial
 from criteria.values import Value, compare, describe, value_from_json, value_to_json
 
 ELIGIBLE, INELIGIBLE, INCOMPLETE = "eligible", "ineligible", "incomplete"
+
+
+@dataclass(frozen=True)
+class GroupQuestion:
+    """A question that covers several facts (a checklist, a laboratory panel), shaped like a
+    Fact for the clients that ask it: id, question, quick replies, what it expects."""
+
+    group: Group
+    needed: tuple[str, ...]  # the group's facts still needed, in its order
+
+    @property
+    def id(self) -> str:
+        return self.group.id
+
+    @property
+    def question(self) -> str:
+        return self.group.question_for(list(self.needed))
+
+    @property
+    def why(self) -> str:
+        return self.group.why
+
+    @property
+    def label(self) -> str:
+        return self.group.id
+
+    @property
+    def hint(self) -> str:
+        return self.question
+
+    @property
+    def quick_replies(self) -> tuple[str, ...]:
+        return self.group.quick_replies
+
+    def expected(self) -> dict[str, Any]:
+        return {"kind": "group", "hint": self.question, "facts": list(self.needed)}
+
+
+Question = Fact | GroupQuestion
 
 
 @dataclass
@@ -185,6 +226,10 @@ class Screening:
         self.site = site or load_site()
         # the screening date: a date of birth is read as an age on this day
         self.today = today or datetime.date.today()
+        self.groups = load_groups()
+        self.groups_asked: list[str] = []
+        # facts a group's answer named but left unclear ("an MI", but when?): asked next
+        self.follow_ups: list[str] = []
 
     # ---- state --------------------------------------------------------------------------
 
@@ -196,13 +241,20 @@ class Screening:
             "trials": list(self.trials),
             "versions": {slug: t.version for slug, t in self.trials.items()},
             "records": {name: r.to_dict() for name, r in self.records.items()},
+            "groups_asked": list(self.groups_asked),
+            "follow_ups": list(self.follow_ups),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], trials: dict[str, Trial]) -> Screening:
         selected = {slug: trials[slug] for slug in data.get("trials", []) if slug in trials}
         records = {name: FactRecord.from_dict(r) for name, r in (data.get("records") or {}).items()}
-        return cls(selected or trials, records)
+        screening = cls(selected or trials, records)
+        screening.groups_asked = [
+            g for g in data.get("groups_asked") or [] if g in screening.groups
+        ]
+        screening.follow_ups = [f for f in data.get("follow_ups") or [] if f in screening.facts]
+        return screening
 
     # ---- verdicts -------------------------------------------------------------------------
 
@@ -217,6 +269,8 @@ class Screening:
             status = {True: "met", False: "not_met", None: "unknown"}[truth]
             if truth is None:
                 passes = None
+                if criterion.unknown == "enrollment":
+                    status = "to_confirm"  # asked, not known: confirmed at enrollment
             else:
                 passes = truth if criterion.type == "inclusion" else not truth
         names = self._evidence_facts(criterion)
@@ -335,10 +389,36 @@ class Screening:
         value = values.get(when["fact"])
         return value is not None and compare(value, when["op"], when["value"]) is True
 
-    def next_fact(self) -> Fact | None:
-        """The next question, or None once every trial is decided or nothing more can help."""
+    def _enrollment_only(self, name: str) -> bool:
+        """Is the fact asked only in passing (a checklist), its unknown left to enrollment?"""
+        using = [c for t in self.trials.values() for c in t.criteria if c.rule and name in c.facts]
+        return bool(using) and all(c.unknown == "enrollment" for c in using)
+
+    def next_fact(self) -> Question | None:
+        """The next question, or None once every trial is decided or nothing more can help.
+
+        A group (checklist, laboratory panel) is asked once, where its first needed fact would
+        be, when two or more of its facts are needed; after it, a `missing` group's facts are
+        asked one by one, a `named` group's only where its answer left them unclear.  A fact
+        asked only for a line that enrollment can confirm is never asked on its own.
+        """
         needed = self.needed_facts()
-        return self.facts[needed[0]] if needed else None
+        for name in self.follow_ups:
+            if name in needed:
+                return self.facts[name]
+        for name in needed:
+            group = self._group_of(name)
+            if group is not None and group.id not in self.groups_asked:
+                in_group = tuple(f for f in group.facts if f in needed)
+                if len(in_group) >= 2:
+                    return GroupQuestion(group, in_group)
+            if group is not None and group.follow_up == "named" and self._enrollment_only(name):
+                continue  # asked in its checklist only; unknown, it is left to enrollment
+            return self.facts[name]
+        return None
+
+    def _group_of(self, name: str) -> Group | None:
+        return next((g for g in self.groups.values() if name in g.facts), None)
 
     @property
     def complete(self) -> bool:
@@ -362,11 +442,16 @@ class Screening:
         a half-understood message never leaves the screening in a state nobody confirmed.
         """
         before = {slug: v.status for slug, v in self.verdicts().items()}
+        group = self.groups.get(asked or "")
         results, source, others = self._read(text, asked)
         rejected = [r for r in results if isinstance(r, Rejected)]
         if any(r.blocking for r in rejected):
             return AnswerOutcome([], [r for r in rejected if r.blocking], [], [])
         results = [r for r in results if isinstance(r, Answer)]
+        if group is not None:
+            results += self._group_answer(group, text, results, rejected, others)
+            for name in group.facts:
+                source.setdefault(name, "answer")
         repeated = [
             r.fact
             for r in results
@@ -407,10 +492,66 @@ class Screening:
         newly = [v for slug, v in after.items() if v.status != before[slug]]
         return AnswerOutcome(recorded, rejected, corrected, newly, conflicts, repeated, others)
 
+    def _group_answer(
+        self,
+        group: Group,
+        text: str,
+        results: list[Answer],
+        rejected: list[Rejected],
+        others: list[str],
+    ) -> list[Answer]:
+        """What a reply to a grouped question says beyond the facts it names.
+
+        "None of these" gives every item its none value; a checklist answer that names items
+        ("MI 4 months ago") says the others are absent, unless it also says the clinician is
+        unsure.  Items named but unclear are asked next.  The group is not asked again once it
+        had a reply that said anything.
+        """
+        named = {r.fact for r in results} | {r.fact for r in rejected}
+        unsure = is_unknown(text)
+        answered = named or others or unsure or is_none_of_these(text)
+        if answered and group.id not in self.groups_asked:
+            self.groups_asked.append(group.id)
+        self.follow_ups += [
+            r.fact for r in rejected if r.fact in group.facts and r.fact not in self.follow_ups
+        ]
+        nones = {i.fact: _group_none(self.facts[i.fact], i.none) for i in group.items}
+        affirmed = [  # items the patient has ("MI 4 months ago"), not items ruled out
+            r.fact
+            for r in results
+            if r.fact in nones and r.value is not None and not _same_value(r.value, nones[r.fact])
+        ]
+        implied = is_none_of_these(text) or (
+            group.follow_up == "named" and bool(affirmed) and not unsure
+        )
+        if not implied:
+            return []
+        values = self.values()
+        return [
+            Answer(item.fact, _group_none(self.facts[item.fact], item.none), text)
+            for item in group.items
+            if item.none is not None and item.fact not in named and item.fact not in values
+        ]
+
     def set_fact(self, fact_id: str, value: Value | None, turn: int = 0, text: str = "") -> None:
         """Record a value as if answered (restoring a screening, or a test's starting point)."""
         self.records[fact_id] = FactRecord(fact_id, value, text, turn, "answer")
         self._derive(turn)
+
+    def label_of(self, question_id: str) -> str:
+        """What a question is about, in words: a fact's label, or a group's."""
+        if question_id in self.facts:
+            return self.facts[question_id].label
+        return "answers to that list" if question_id in self.groups else question_id
+
+    def skip(self, question_id: str, text: str, turn: int) -> list[FactRecord]:
+        """The clinician does not know or skips: a fact stays unknown; a grouped question is
+        not asked again (its facts are then asked, or left, as the group says)."""
+        if question_id in self.groups:
+            if question_id not in self.groups_asked:
+                self.groups_asked.append(question_id)
+            return []
+        return [self.record_unknown(question_id, text, turn)]
 
     def record_unknown(self, fact_id: str, text: str, turn: int) -> FactRecord:
         """The clinician does not know or wants to skip: unknown, and not asked again."""
@@ -422,12 +563,16 @@ class Screening:
     ) -> tuple[list[Answer | Rejected], dict[str, str], list[str]]:
         """What the message says: the facts it names, the asked one's bare answer, and a
         correction ("sorry, she is 68, not 72") of an earlier answer."""
+        group = self.groups.get(asked or "")
+        asked_facts = group.facts if group else ((asked,) if asked in self.facts else ())
+        asked_facts += tuple(o for f in asked_facts for o in self.facts[f].also_reads)
         asked = asked if asked in self.facts else None
-        reading = read_message(text, self.facts, self.site, self.today, asked)
+        reading = read_message(text, self.facts, self.site, self.today, asked_facts)
         results = {r.fact: r for r in reading.results}
         source = dict.fromkeys(results, "mention")
-        if asked in source:
-            source[asked] = "answer"
+        for name in asked_facts:
+            if name in source:
+                source[name] = "answer"
         if _CORRECTION.search(normalise(text)):
             correction = self._correction(text, normalise(text))
             if correction is not None and correction.fact not in results:
@@ -512,6 +657,13 @@ class Screening:
                 )
             elif record is not None:
                 del self.records[fact.id]
+
+
+def _group_none(fact: Fact, none: Any) -> Value:
+    """A group item's "none of these" value in the fact's terms (">12" months for an MI)."""
+    if fact.kind in ("number", "lab", "uln") and isinstance(none, str):
+        return parse_interval(none)
+    return none
 
 
 def _same_value(a: Value | None, b: Value | None) -> bool:

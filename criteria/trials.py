@@ -16,13 +16,16 @@ from typing import Any
 import yaml
 
 from criteria.errors import DefinitionError
-from criteria.facts import PACKAGE_DIR, Fact, Site, load_facts, load_site
+from criteria.facts import FACTS_FILE, PACKAGE_DIR, Fact, Site, load_facts, load_site, site_file
 from criteria.rules import Rule, RuleError, parse_rule
 
 TRIALS_DIR = PACKAGE_DIR / "trials"
 TYPES = ("inclusion", "exclusion")
 _TRIAL_KEYS = {"slug", "title", "short_title", "protocol", "criteria"}
-_CRITERION_KEYS = {"id", "type", "text", "heading", "rule", "enrollment", "correction", "note"}
+_CRITERION_KEYS = {
+    "id", "type", "text", "heading", "rule", "enrollment", "correction", "note", "reason",
+    "unknown",
+}  # fmt: skip
 
 
 class TrialFileError(DefinitionError):
@@ -41,6 +44,10 @@ class Criterion:
     heading: str | None = None
     correction: str | None = None
     note: str | None = None
+    reason: str | None = None  # why the line is asked, derived or left to enrollment
+    # "enrollment": asked at prescreening, but an unknown answer is confirmed at enrollment
+    # rather than holding the verdict
+    unknown: str | None = None
 
     @property
     def facts(self) -> set[str]:
@@ -114,7 +121,7 @@ def load_trial(
         short_title=data.get("short_title") or data["title"],
         protocol=data.get("protocol"),
         criteria=tuple(criteria),
-        version=hashlib.sha256(raw_bytes).hexdigest(),
+        version=_version(raw_bytes),
         path=path,
     )
 
@@ -133,7 +140,7 @@ def _criterion(raw: Any, index: int, name: str, facts: dict[str, Fact], site: Si
         raise TrialFileError(where, f"field 'type' must be one of {TYPES}, not {raw.get('type')!r}")
     if not isinstance(raw.get("text"), str) or not raw["text"].strip():
         raise TrialFileError(where, "field 'text' (the protocol's words) is required")
-    for key in ("enrollment", "heading", "correction", "note"):
+    for key in ("enrollment", "heading", "correction", "note", "reason"):
         if raw.get(key) is not None and not isinstance(raw[key], str):
             raise TrialFileError(where, f"field '{key}' must be text")
     rule = None
@@ -144,6 +151,10 @@ def _criterion(raw: Any, index: int, name: str, facts: dict[str, Fact], site: Si
             raise TrialFileError(where, f"field '{exc.field}': {exc.problem}") from exc
     if rule is None and not raw.get("enrollment"):
         raise TrialFileError(where, "needs a 'rule', or an 'enrollment' check to confirm later")
+    if raw.get("unknown") not in (None, "enrollment"):
+        raise TrialFileError(where, "field 'unknown' can only be 'enrollment'")
+    if raw.get("unknown") and not (rule and raw.get("enrollment")):
+        raise TrialFileError(where, "'unknown: enrollment' needs a 'rule' and an 'enrollment' text")
     return Criterion(
         id=cid,
         type=raw["type"],
@@ -153,7 +164,18 @@ def _criterion(raw: Any, index: int, name: str, facts: dict[str, Fact], site: Si
         heading=raw.get("heading"),
         correction=raw.get("correction"),
         note=raw.get("note"),
+        reason=raw.get("reason"),
+        unknown=raw.get("unknown"),
     )
+
+
+def _version(trial_bytes: bytes) -> str:
+    """What a verdict was evaluated with: the trial file, the fact registry and the site's
+    laboratory values (any of them can change a verdict), as one sha256."""
+    digest = hashlib.sha256(trial_bytes)
+    for path in (FACTS_FILE, site_file()):
+        digest.update(b"\0" + Path(path).read_bytes())
+    return digest.hexdigest()
 
 
 def trials_dir() -> Path:

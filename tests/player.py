@@ -41,13 +41,21 @@ TOPICS: list[tuple[str, str]] = [
     ("creatinine", r"creatinine"),
     ("lung_function", r"fev1|lung function"),
     ("consent", r"consent"),
+    # the checklist of exclusions known from the chart, and its follow-up questions
+    (
+        "comorbidities",
+        r"any of these|myocardial infarction|angina|heart failure|arrhythmia|"
+        r"hypertension|blood pressure|diabetes|valve disease|infection|mental disorder|pericardial|"
+        r"cannot have chemotherapy|contraindication to radiotherapy|serious disease|measurable",
+    ),
 ]
 
 
 def topics_of(question: str) -> list[str]:
+    """Every topic a question is about ("A question about several topics gets the texts
+    joined", ../shared/cases/README.md): a laboratory panel, a checklist."""
     q = question.lower()
-    found = [t for t, p in TOPICS if re.search(p, q)]
-    return found[:1]
+    return [t for t, p in TOPICS if re.search(p, q)]
 
 
 @dataclass
@@ -61,10 +69,10 @@ class Case:
 
     def answer_for(self, question: str) -> tuple[str, list[str]]:
         """The answer text for a question, and the topics it was mapped to."""
-        topics = topics_of(question)
+        topics = [t for t in topics_of(question) if t in self.answers]
         if not topics:
             return "I don't know", []
-        return " ".join(self.answers.get(t, "I don't know") for t in topics), topics
+        return " ".join(self.answers[t] for t in topics), topics
 
 
 def load_cases(*names: str) -> list[Case]:
@@ -180,3 +188,35 @@ class ApiScreener:
         if self.last["status"] != "complete":
             return None
         return {slug: v["status"] for slug, v in self.last["verdicts"].items()}
+
+
+class EngineScreener:
+    """The smallest screener: the criteria engine alone, asking `next_fact()` (a fact or a
+    grouped question), recording answers; an answer it cannot use leaves the question unknown."""
+
+    def __init__(self, trials: Any = None) -> None:
+        from criteria import Screening, load_trials
+
+        self.screening = Screening(trials or load_trials())
+        self.turn = 0
+        self.asked: str | None = None
+
+    def start(self) -> tuple[list[str], EngineScreener]:
+        return self._question(), self
+
+    def _question(self) -> list[str]:
+        fact = self.screening.next_fact()
+        self.asked = fact.id if fact else None
+        return [fact.question] if fact else []
+
+    def send(self, _handle: Any, text: str) -> list[str]:
+        self.turn += 1
+        outcome = self.screening.answer(text, self.turn, asked=self.asked)
+        if self.asked and not outcome.understood:
+            self.screening.skip(self.asked, text, self.turn)
+        return [r.message for r in outcome.rejected] + self._question()
+
+    def finished(self, _handle: Any) -> dict[str, str] | None:
+        if self.screening.next_fact() is not None:
+            return None
+        return {slug: v.status for slug, v in self.screening.verdicts().items()}

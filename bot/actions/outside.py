@@ -42,9 +42,18 @@ class ActionWhy(Action):
         elif not asked:
             dispatcher.utter_message(text="I'm not asking anything right now.")
         else:
-            fact = screening.facts[asked]
-            lines = [f"I ask about the {fact.label} because: {fact.why}"]
-            lines += [f"• {title}: “{text}”" for title, text in screening.why(asked)]
+            group = screening.groups.get(asked)
+            if group is not None:
+                lines = [f"I ask these together because: {group.why}"]
+                asked_facts = list(group.facts)
+            else:
+                lines = [
+                    f"I ask about the {screening.facts[asked].label} because: "
+                    f"{screening.facts[asked].why}"
+                ]
+                asked_facts = [asked]
+            for name in asked_facts:
+                lines += [f"• {title}: “{text}”" for title, text in screening.why(name)]
             dispatcher.utter_message(text="\n".join(lines))
         _finish(dispatcher, tracker, state)
         return []

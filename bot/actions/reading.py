@@ -14,12 +14,24 @@ from criteria.reading.message import is_skip, is_unknown, kind_of
 
 
 def expectation(screening: Screening, fact_id: str) -> str:
+    if fact_id not in screening.facts:  # a grouped question
+        return "the values or items it lists, as you have them"
     fact = screening.facts[fact_id]
     if fact.hint:
         return fact.hint
     if fact.quick_replies:
         return "one of: " + ", ".join(fact.quick_replies)
     return fact.question
+
+
+def _noted(screening: Screening, fact_id: str, display: str, excluded: list[str]) -> str:
+    """ "myocardial infarction 4 months ago, which excludes Stage IV NSCLC: ..." """
+    fact = screening.facts[fact_id]
+    unit = f" {fact.unit}" if fact.unit and fact.unit != "%" and display != "unknown" else ""
+    said = f"{fact.label}: {display}{unit}"
+    if excluded:
+        said += ", which excludes " + " and ".join(dict.fromkeys(excluded))
+    return said
 
 
 def _repeated_twice(state: dict[str, Any], asked: str, outcome: Any) -> bool:
@@ -56,9 +68,9 @@ def read_message(
         dispatcher.utter_message(text=not_usable(kind, len(text)))
         return False
     if asked and is_skip(text):
-        record = screening.record_unknown(asked, text, turn)
-        set_outcome(state, tracker, recorded=[record.to_dict()])
-        label = screening.facts[asked].label
+        records = screening.skip(asked, text, turn)
+        set_outcome(state, tracker, recorded=[r.to_dict() for r in records])
+        label = screening.label_of(asked)
         dispatcher.utter_message(text=f"Skipped: {label} stays unknown.")
         return True
     before = {slug: v.status for slug, v in screening.verdicts().items()}
@@ -72,13 +84,13 @@ def read_message(
         if kind == "foreign":
             reply = not_usable(kind)
         elif asked and is_unknown(text):
-            reply = f"Noted: {screening.facts[asked].label} unknown."
-            record = screening.record_unknown(asked, text, turn)
-            set_outcome(state, tracker, recorded=[record.to_dict()])
+            reply = f"Noted: {screening.label_of(asked)} unknown."
+            records = screening.skip(asked, text, turn)
+            set_outcome(state, tracker, recorded=[r.to_dict() for r in records])
             dispatcher.utter_message(text=reply)
             return True
         elif asked:
-            label = screening.facts[asked].label
+            label = screening.label_of(asked)
             expected = expectation(screening, asked)
             reply = f"Sorry, I couldn't read that as the {label}. I need {expected}."
         else:
@@ -104,25 +116,31 @@ def read_message(
         dispatcher.utter_message(text=f"I already have that ({known}).")
         if asked and _repeated_twice(state, asked, outcome):
             # the same known fact again for the same question: the clinician has nothing more
-            record = screening.record_unknown(asked, text, turn)
-            set_outcome(state, tracker, recorded=[record.to_dict()])
-            label = screening.facts[asked].label
+            records = screening.skip(asked, text, turn)
+            set_outcome(state, tracker, recorded=[r.to_dict() for r in records])
+            label = screening.label_of(asked)
             dispatcher.utter_message(text=f"I'll leave the {label} unknown; you can give it later.")
     if outcome.others and not outcome.recorded:
         dispatcher.utter_message(
             text=f"I can't use what you said about {', '.join(outcome.others)}: "
             "it is not one of the screening questions for these trials."
         )
+    excludes: dict[str, list[str]] = {}  # fact -> trials its value newly excludes
+    for verdict in outcome.newly_decided:
+        if verdict.status == INELIGIBLE:
+            for reason in verdict.reasons:
+                for name in reason.decided_by:
+                    excludes.setdefault(name, []).append(verdict.title)
     noted = [
-        f"{screening.facts[r.fact].label}: {r.to_dict()['display']}"
+        _noted(screening, r.fact, r.to_dict()["display"], excludes.get(r.fact, []))
         for r in outcome.recorded
         if r.fact != asked and r.source != "correction"
     ]
     if noted:
-        dispatcher.utter_message(text="Noted — " + "; ".join(noted) + ".")
+        dispatcher.utter_message(text="Noted: " + "; ".join(noted) + ".")
     if asked and any(r.fact == asked and r.value is None for r in outcome.recorded):
         dispatcher.utter_message(
-            text=f"Noted: {screening.facts[asked].label} unknown. I need a confirmed answer "
+            text=f"Noted: {screening.label_of(asked)} unknown. I need a confirmed answer "
             "to decide on it; you can correct it later."
         )
     for verdict in outcome.newly_decided:

@@ -319,7 +319,7 @@ class _Message:
     facts: dict[str, Fact]
     site: Site
     today: datetime.date
-    asked: str | None
+    asked: tuple[str, ...]  # the facts the pending question is about (one, or a group's)
     lexicon: Lexicon
     protected: list[tuple[int, int]] = field(default_factory=list)  # dates and units
     claimed: list[tuple[int, int]] = field(default_factory=list)  # readings already used
@@ -338,13 +338,19 @@ def read_message(
     facts: dict[str, Fact],
     site: Site,
     today: datetime.date,
-    asked: str | None = None,
+    asked: str | tuple[str, ...] | None = None,
     lexicon: Lexicon | None = None,
 ) -> Reading:
-    """Every fact `text` names, and the answer to `asked` when it is a bare reply."""
+    """Every fact `text` names, and the answer to `asked` when it is a bare reply.
+
+    `asked` is the pending question's fact, or the facts of a grouped question (a checklist):
+    words that only answer a question ("none", "IV") count for each of them, and a bare reply
+    is read only for a question about one fact."""
+    asked_facts = (asked,) if isinstance(asked, str) else tuple(asked or ())
+    asked = asked_facts[0] if len(asked_facts) == 1 else None
     lexicon = lexicon or load_lexicon()
     norm = correct_typos(normalise(text), lexicon)
-    msg = _Message(text, norm, facts, site, today, asked, lexicon)
+    msg = _Message(text, norm, facts, site, today, asked_facts, lexicon)
     msg.protected = sorted([*dates.date_spans(norm), *units.unit_spans(norm)])
     msg.numbers = numbers.find_numbers(norm)
     candidates: list[_Candidate] = []
@@ -385,7 +391,7 @@ def read_message(
         for meaning in mention.meanings:
             named.add(meaning.fact)
             found = _candidate(msg, mention, meaning, context, mentions)
-            if meaning.fact != asked:  # unsure about a fact not asked: it is asked later
+            if meaning.fact not in asked_facts:  # unsure of a fact not asked: asked later
                 found = [c for c in found if c.value is not None or c.said_unknown]
             candidates += found
             msg.used.append((mention.start, mention.end))
@@ -486,7 +492,7 @@ def _allergy_windows(
     """Each allergy statement: its span and what it says about allergy to the study drugs."""
     windows = []
     spans = list(triggers)
-    if msg.asked == "allergy" and not spans:
+    if msg.asked == ("allergy",) and not spans:
         spans = [(0, 0)]  # a reply to the allergy question is about allergies throughout
         contexts = [Context()]
     for (start, end), context in zip(spans, contexts, strict=False):
@@ -576,12 +582,17 @@ def _candidate(
     historical = context.historical and not fact.history_counts
     base = {"historical": historical, "current": context.current, "part": meaning.part}
     if meaning.value == UNCLEAR:
+        if context.negated and not context.list_negation and meaning.negated is not None:
+            return [_Candidate(fact.id, meaning.negated, *span, **base)]  # "no heart failure"
         return [
             _Candidate(
                 fact.id, UNCLEAR, *span, message=_unclear_message(fact, mention.text), **base
             )
         ]
     if meaning.value == READ:
+        negated = context.negated and not context.list_negation and meaning.negated is not None
+        if negated and not _readings(msg, mention.end, _window_end(msg, mention, mentions)):
+            return [_Candidate(fact.id, meaning.negated, *span, **base)]  # "no MI"
         found = _read_near(msg, fact, mention, mentions, base)
         if found:
             if context.uncertain and not fact.estimate:
@@ -682,9 +693,18 @@ def _read_near(
     after = _readings(msg, mention.end, stop)
     after = [r for r in after if msg.reserved.get(r.start, mention.start) == mention.start]
     options += _options(msg, fact, after)
+    if fact.since:  # "MI in 2015", "MI March 2026", "MI last year"
+        since = _since_value(msg, mention.end, stop)
+        if since is not None:
+            for r in options:
+                msg.claimed.append((r.start, r.end))
+            return [_Candidate(fact.id, since, mention.start, stop, **base)]
     if not options:
         found = _word_value(msg, fact, mention.end, stop)
         if found is None:
+            if fact.since:  # "history of MI": when matters
+                message = f"When was the {fact.label.removeprefix('time since ')}? {fact.question}"
+                return [_Candidate(fact.id, UNCLEAR, mention.start, stop, message=message, **base)]
             return []
         return [_Candidate(fact.id, found[0], mention.start, mention.end, **base)]
     if fact.highest_of_several:
@@ -790,6 +810,46 @@ def _word_value(
             m = pattern.search(words)
             if m:
                 return value, (start + m.start(), start + m.end())
+    return None
+
+
+_MONTH_NAMES = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
+)  # fmt: skip
+_SINCE_DATE = re.compile(
+    r"\b(?:(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?"
+    r"(?P<year>(?:19|20)\d\d)\b"
+)
+_SINCE_WORDS = [
+    (re.compile(r"\blast month\b|\bthis month\b|\blast week\b|\bthis week\b|\bdays? ago\b"),
+     Range(0.0, 2.0)),
+    (re.compile(r"\blast year\b"), None),  # 1 to 23 months: asked back
+    (re.compile(r"\b(?:many|several|a few|some|two|three|\d+) years ago\b|\blong ago\b|"
+                r"\byears ago\b|\bdecades? ago\b|\bas a child\b"),
+     Range(12.0, math.inf, lo_open=True)),
+]  # fmt: skip
+
+
+def _since_value(msg: _Message, start: int, end: int) -> Value | None:
+    """Months since an event written as a date or in words ("in 2015", "March 2026",
+    "years ago"), on the screening date; None if not written so (or not decidable)."""
+    words = msg.norm[start:end]
+    m = _SINCE_DATE.search(words)
+    today = msg.today
+    if m:
+        year = int(m.group("year"))
+        if year > today.year:
+            return None
+        now = today.year * 12 + today.month - 1
+        if m.group("month"):
+            month = year * 12 + _MONTH_NAMES.index(m.group("month"))
+            if month > now:
+                return None
+            return Range(float(max(0, now - month - 1)), float(now - month + 1))
+        return Range(float(max(0, now - (year * 12 + 11) - 1)), float(now - year * 12 + 1))
+    for pattern, value in _SINCE_WORDS:
+        if pattern.search(words):
+            return value
     return None
 
 

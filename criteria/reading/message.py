@@ -52,3 +52,16 @@ def is_skip(text: str) -> bool:
 def is_unknown(text: str) -> bool:
     """Does the message say the clinician does not know ("pending", "not done yet")?"""
     return bool(UNKNOWN.search(normalise(text or "")))
+
+
+_NONE_OF_THESE = re.compile(
+    r"^\W*(?:none|no|nil|nope|nothing|negative|neither|no to all|all no|none of (?:these|them|"
+    r"the above|those)|none of these apply|nothing of (?:the sort|that kind)|not any of (?:these|"
+    r"them))(?:\W+(?:of (?:these|them|the above))?)?\W*(?:thanks?(?: you)?)?\W*$",
+    re.I,
+)
+
+
+def is_none_of_these(text: str) -> bool:
+    """Is the message a plain "none of these" (to a checklist)?"""
+    return bool(_NONE_OF_THESE.search(normalise(text or "")))

@@ -262,16 +262,18 @@ def correct_typos(text: str, lexicon: Lexicon | None = None) -> str:
 
 
 def find_mentions(
-    text: str, lexicon: Lexicon | None = None, asked: str | None = None
+    text: str, lexicon: Lexicon | None = None, asked: str | tuple[str, ...] | None = None
 ) -> list[Mention]:
     """Every mention in (normalised, typo-corrected) text; overlaps keep the longest.
 
-    Words that only answer a question ("none", "IV") are looked for only for `asked`.
+    Words that only answer a question ("none", "IV") are looked for only for the `asked`
+    fact(s).
     """
     lexicon = lexicon or load_lexicon()
+    asked_facts = (asked,) if isinstance(asked, str) else tuple(asked or ())
     found: list[Mention] = []
     for term in lexicon.terms:
-        if term.scope == "answer" and term.fact != asked:
+        if term.scope == "answer" and term.fact not in asked_facts:
             continue
         for pattern in term.patterns:
             for m in pattern.finditer(text):

@@ -138,7 +138,7 @@ class FakeRasa:
             outcome = conv.screening.answer(message, conv.turn, conv.asked)
             unsure = "know" in message.lower() or "pending" in message.lower()
             if conv.asked and conv.asked not in conv.screening.records and unsure:
-                conv.screening.record_unknown(conv.asked, message, conv.turn)
+                conv.screening.skip(conv.asked, message, conv.turn)
             for rejected in outcome.rejected:
                 out.append({"recipient_id": sender, "text": rejected.message})
             if outcome.recorded:

@@ -364,6 +364,7 @@ def test_summary_per_trial_with_evidence_and_enrollment():
     }  # fmt: skip
     for i, (fact, text) in enumerate(answers.items(), 1):
         s.answer(text, i, fact)
+    s.answer("None of these", len(answers) + 1, "checklist")
     assert s.complete
     state = {**empty_state(BOTH), **s.to_dict()}
     dispatcher, _ = run(

@@ -1,41 +1,12 @@
 """Every screening case, played through the criteria engine alone with the case player."""
 
 import pytest
-from player import load_cases, play
+from player import EngineScreener, load_cases, play
 
 from criteria import Screening, load_trials
 
 TRIALS = load_trials()
 CASES = load_cases()
-
-
-class EngineScreener:
-    """The smallest screener: asks `next_fact()`, records answers, "I don't know" = unknown."""
-
-    def __init__(self) -> None:
-        self.screening = Screening(TRIALS)
-        self.turn = 0
-        self.asked = None
-
-    def start(self):
-        return self._question(), self
-
-    def _question(self) -> list[str]:
-        fact = self.screening.next_fact()
-        self.asked = fact.id if fact else None
-        return [fact.question] if fact else []
-
-    def send(self, _, text: str) -> list[str]:
-        self.turn += 1
-        outcome = self.screening.answer(text, self.turn, asked=self.asked)
-        if self.asked and not outcome.understood:
-            self.screening.record_unknown(self.asked, text, self.turn)
-        return [r.message for r in outcome.rejected] + self._question()
-
-    def finished(self, _):
-        if self.screening.next_fact() is not None:
-            return None
-        return {slug: v.status for slug, v in self.screening.verdicts().items()}
 
 
 def test_there_are_enough_cases():
@@ -49,3 +20,19 @@ def test_case_verdicts(case):
     result = play(case, screener.start, screener.send, screener.finished)
     assert not result.false_eligible(), f"false eligible: {result.transcript}"
     assert not result.wrong(), result.transcript
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_no_case_ends_eligible_while_a_stated_fact_excludes_it(case):
+    """Each text the case states, read on its own, may exclude a trial; the screening played
+    in full must then not end eligible for it (a volunteered exclusion is never dropped)."""
+    screener = EngineScreener()
+    result = play(case, screener.start, screener.send, screener.finished)
+    texts = [case.opening or "", *case.answers.values(), *case.corrections.values()]
+    for slug, status in result.verdicts.items():
+        if status != "eligible":
+            continue
+        for text in texts:
+            alone = Screening({slug: TRIALS[slug]})
+            alone.answer(text, 1, asked=None)
+            assert alone.verdict(slug).status != "ineligible", (case.id, slug, text)
