@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.errors import CONFLICT
-from api.core.security import CurrentUser, require_role
+from api.core.security import CSRF_HEADER, CurrentUser, csrf_token, require_role
 from api.users import service
 from api.users.models import ApiToken, User
 from api.users.schemas import (
@@ -25,7 +25,8 @@ Admin = Annotated[User, Depends(require_role("admin"))]
 
 @router.post("/auth/login", response_model=UserRead, tags=["auth"])
 def login(body: LoginRequest, request: Request, response: Response, db: DbSession) -> User:
-    """Browser login: sets an HttpOnly session cookie."""
+    """Browser login: sets an HttpOnly session cookie.  Requests that change something with
+    that cookie must send the `X-CSRF-Token` header given here (and on `GET /api/auth/me`)."""
     settings = request.app.state.settings
     user = service.authenticate(db, email=body.email, password=body.password)
     if user is None:
@@ -41,6 +42,7 @@ def login(body: LoginRequest, request: Request, response: Response, db: DbSessio
         max_age=int(settings.session_hours * 3600),
         path="/",
     )
+    response.headers[CSRF_HEADER] = csrf_token(cookie, settings.secret_key)
     return user
 
 
@@ -56,7 +58,10 @@ def logout(request: Request, response: Response, db: DbSession) -> Ok:
 
 
 @router.get("/auth/me", response_model=UserRead, tags=["auth"])
-def me(user: CurrentUser) -> User:
+def me(user: CurrentUser, request: Request, response: Response) -> User:
+    cookie = request.cookies.get(request.app.state.settings.session_cookie)
+    if cookie and not request.headers.get("authorization"):
+        response.headers[CSRF_HEADER] = csrf_token(cookie, request.app.state.settings.secret_key)
     return user
 
 
