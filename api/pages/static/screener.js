@@ -74,8 +74,18 @@
       if (r.ok) panel.innerHTML = await r.text();
     }
 
+    function turnDone() {
+      // a counter the browser tests wait on; it says nothing about the patient
+      form.dataset.turns = String(Number(form.dataset.turns || "0") + 1);
+    }
+
     async function send(text, cmid, isResend) {
       if (busy || !text.trim()) return;
+      await sendOnce(text, cmid, isResend);
+      turnDone();
+    }
+
+    async function sendOnce(text, cmid, isResend) {
       error.hidden = true;
       notice.hidden = true;
       if (!isResend) addLine("clinician", text);
