@@ -112,7 +112,6 @@ def screening_page(screening_id: str, request: Request, db: DbSession) -> Respon
         lines=view.chat_lines(screening),
         quick=view.quick_replies(screening),
         unanswered=view.unanswered(screening),
-        notice=view.last_notice(screening),
         panel=view.panel(screening),
         max_chars=request.app.state.settings.max_message_chars,
     )

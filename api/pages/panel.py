@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from api.screenings.models import BOT, CLINICIAN, FAILED, PENDING, SYSTEM, Screening
+from api.screenings.models import BOT, CLINICIAN, FAILED, PENDING, Screening
 from api.screenings.service import START
 
 STATUS_WORDS = {
@@ -71,12 +71,6 @@ def unanswered(screening: Screening) -> dict[str, Any] | None:
             return None
         if m.sender == BOT:
             return None
-    return None
-
-
-def last_notice(screening: Screening) -> str | None:
-    if screening.messages and screening.messages[-1].sender == SYSTEM:
-        return screening.messages[-1].text
     return None
 
 

@@ -291,6 +291,12 @@ def test_clinician_screens_to_a_verdict_and_corrects_from_the_panel(open_page, s
     assert verdict_badge(page, "oligomet-rt") == "Eligible"
     assert verdict_badge(page, "primary-rt") == "Eligible"
 
+    # nothing about the patient in the address, the title or the browser's storage
+    assert "MRN" not in page.url and "MRN" not in page.title()
+    stored = page.evaluate(
+        "() => [localStorage.length, sessionStorage.length, document.cookie, history.length]"
+    )
+    assert stored[:3] == [0, 0, ""], stored  # the session cookie is HttpOnly: not readable
     # the page was built from stored records: a reload shows the same
     page.reload()
     assert verdict_badge(page, "oligomet-rt") == "Eligible"
@@ -341,7 +347,8 @@ def test_bot_unavailable_notice_then_resend(open_page, site, rasa):
 
     say(page, answer)
     notice = page.locator("#notice")
-    assert notice.is_visible() and "not answering" in notice.inner_text()
+    assert notice.is_visible() and "saved" in notice.inner_text()
+    assert "not answering" in page.locator("#chat-log li.msg.system").last.inner_text()
     assert page.locator("#resend").evaluate("el => el === document.activeElement")
     no_serious_violations(page, "chat with the bot-unavailable notice")
     screenshot(page, "bot-unavailable")

@@ -123,7 +123,13 @@
         input.focus();
       } else if (response.status === 503 || response.status === 409) {
         if (response.status === 503) addLine("system", data.detail || "The assistant is not answering.");
-        showNotice(data.detail || "The assistant is busy; resend.", text, cmid);
+        showNotice(
+          response.status === 503
+            ? "Your last message is saved but the assistant has not answered it yet."
+            : data.detail || "The assistant is still busy with your message; resend shortly.",
+          text,
+          cmid,
+        );
       } else if (response.status === 401) {
         window.location.assign("/sign-in");
       } else {
