@@ -264,6 +264,7 @@ def test_clinician_screens_to_a_verdict_and_corrects_from_the_panel(open_page, s
     assert page.get_by_role("alert").inner_text() == "Wrong email or password."
     sign_in(page, site.user("clinician", "ada"))
     no_serious_violations(page, "home")
+    screenshot(page, "home")
     sid = start_from_home(page, None, patient_ref="MRN-0042")
     assert "MRN" not in page.url and "MRN" not in page.title()
     no_serious_violations(page, "chat (first question)")
@@ -305,8 +306,8 @@ def test_clinician_screens_to_a_verdict_and_corrects_from_the_panel(open_page, s
     assert "correction: age is 58" in said
 
 
-def _action_server_pids(port: int) -> list[int]:
-    """Our own child processes running the action server on this port."""
+def _our_processes(port: int, actions: bool = True) -> list[int]:
+    """Our own child processes running the action server (or `rasa run`) on this port."""
     pids = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -316,7 +317,7 @@ def _action_server_pids(port: int) -> list[int]:
             cmd = (proc / "cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == os.getpid() and b"actions" in cmd and str(port).encode() in cmd:
+        if ppid == os.getpid() and (b"actions" in cmd) == actions and str(port).encode() in cmd:
             pids.append(int(proc.name))
     return pids
 
@@ -337,7 +338,7 @@ def test_bot_unavailable_notice_then_resend(open_page, site, rasa):
     answer, _ = case.answer_for(last_question(page))
 
     port = int(rasa.actions.rsplit(":", 1)[1])
-    pids = _action_server_pids(port)
+    pids = _our_processes(port)
     assert pids, "cannot find the action server started by bot_stack"
     for pid in pids:
         os.killpg(pid, signal.SIGTERM)
@@ -353,20 +354,11 @@ def test_bot_unavailable_notice_then_resend(open_page, site, rasa):
     no_serious_violations(page, "chat with the bot-unavailable notice")
     screenshot(page, "bot-unavailable")
 
-    log_path = rasa.log_dir / "actions-restarted-pages.log"
-    with open(log_path, "ab") as log:
-        restarted = subprocess.Popen(
-            [str(bot.RASA), "run", "actions", "--actions", "bot.actions", "--port", str(port)],
-            cwd=bot.REPO,
-            env=bot._env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    RESTARTED.append(restarted)
-    bot._wait(
-        "action server", restarted, f"{rasa.actions}/health", "ok", log_path, time.monotonic() + 180
+    _restart(
+        ["run", "actions", "--actions", "bot.actions", "--port", str(port)],
+        f"{rasa.actions}/health",
+        "ok",
+        rasa.log_dir / "actions-restarted-pages.log",
     )
 
     before = turns(page)
@@ -378,6 +370,57 @@ def test_bot_unavailable_notice_then_resend(open_page, site, rasa):
     assert len(mine) == 1 and mine[0].status == "answered" and mine[0].attempts == 2
     play_in_page(page, case)
     assert verdict_badge(page, "primary-rt") == "Eligible"
+
+
+def _restart(args: list[str], url: str, expect: str, log_path: Path) -> None:
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [str(bot.RASA), *args],
+            cwd=bot.REPO,
+            env=bot._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    RESTARTED.append(process)
+    bot._wait("restarted", process, url, expect, log_path, time.monotonic() + 300)
+
+
+def test_rasa_stopped_notice_then_resend_starts_the_screening(open_page, site, rasa):
+    """`rasa run` itself stopped: the screening started meanwhile is stored, the page says so,
+    and Resend starts it once Rasa is back.  (Stopped at the start, because this stack keeps
+    Rasa's conversations in memory; production's shared tracker store keeps them.)"""
+    page = open_page()
+    sign_in(page, site.user("clinician", "rosalind"))
+    port = int(rasa.rasa.rsplit(":", 1)[1])
+    pids = _our_processes(port, actions=False)
+    assert pids, "cannot find the rasa server started by bot_stack"
+    for pid in pids:
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while _healthy(f"{rasa.rasa}/") and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    start_from_home(page, ["primary-rt"])
+    assert page.locator("#notice").is_visible()
+    assert "not answering" in page.locator("#chat-log li.msg.system").last.inner_text()
+    assert page.locator("#chat-log li.msg.bot").count() == 0
+
+    _restart(
+        ["run", "--model", str(bot.MODEL), "--endpoints", str(rasa.log_dir / "endpoints.yml"),
+         "--credentials", str(bot.REPO / "credentials.yml"), "--interface", "127.0.0.1",
+         "--port", str(port)],
+        f"{rasa.rasa}/",
+        "Hello from Rasa",
+        rasa.log_dir / "rasa-restarted-pages.log",
+    )  # fmt: skip
+    before = turns(page)
+    page.get_by_role("button", name="Resend").click()
+    wait_turn(page, before)
+    assert page.locator("#notice").is_hidden()
+    assert page.locator("#chat-log li.msg.bot").count() >= 1
+    assert CASES["e01"].answer_for(last_question(page))[1], last_question(page)  # a question
 
 
 def _screened_through_api(site, email: str, case_id: str) -> str:
