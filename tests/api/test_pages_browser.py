@@ -448,7 +448,7 @@ def test_coordinator_signs_off_and_downloads_the_log(open_page, site):
 
     rows.first.click()
     page.wait_for_url(f"**/review/{sid}")
-    evidence = page.locator("button.evidence").first
+    evidence = page.locator(".decisive button.evidence").first  # what made it ineligible
     evidence.click()
     highlighted = page.locator("li.msg.highlight")
     assert highlighted.count() == 1 and highlighted.evaluate("el => el === document.activeElement")
@@ -456,7 +456,7 @@ def test_coordinator_signs_off_and_downloads_the_log(open_page, site):
     assert words in highlighted.inner_text()  # the turn that said them
     assert page.locator("#verdict-primary-rt").get_by_text("Trial rules version").is_visible()
     no_serious_violations(page, "review page")
-    screenshot(page, "review")
+    screenshot(page, "review", full_page=False)  # transcript and evidence side by side
 
     form = page.get_by_role("form", name="Review primary-rt")
     form.get_by_label("Reason (required)").fill("Checked against the notes.")
