@@ -12,8 +12,10 @@ from api.pages import panel as view
 from api.pages.web import check_csrf, page_user, render
 from api.review.service import record_event
 from api.screenings import service as screenings
+from api.screenings.models import Screening
 from api.screenings.routes import get_bot
 from api.screenings.service import STAFF
+from api.users.models import User
 
 router = APIRouter()
 
@@ -75,7 +77,7 @@ async def start_screening(request: Request, db: DbSession) -> Response:
     return RedirectResponse(f"/screenings/{turn.screening.id}", status_code=303)
 
 
-def _visible(request: Request, db: DbSession, screening_id: str):
+def _visible(request: Request, db: DbSession, screening_id: str) -> tuple[User, Screening | None]:
     user = page_user(request, db)
     try:
         return user, screenings.get_visible(db, user=user, screening_id=screening_id)
@@ -83,7 +85,7 @@ def _visible(request: Request, db: DbSession, screening_id: str):
         return user, None
 
 
-def not_found(request: Request, user) -> Response:
+def not_found(request: Request, user: User) -> Response:
     return render(
         request,
         "error.html",

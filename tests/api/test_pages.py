@@ -246,6 +246,8 @@ def test_coordinator_reviews_from_the_queue(client, person):
 def test_admin_manages_users_and_tokens(client, person):
     admin = person("admin")
     csrf = signed_in_as(client, admin)
+    r = client.post("/admin/users", data={"email": "x@example.org", "role": "admin"})
+    assert r.status_code == 403 and "x@example.org" not in client.get("/admin/users").text
     r = client.post(
         "/admin/users",
         data={"csrf_token": csrf, "email": "new.doc@example.org", "role": "clinician"},
@@ -290,3 +292,15 @@ def test_page_forms_refuse_nul_and_other_bodies(client, person):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 415
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"email=%ff%fe&password=x", b"\xff\xfe=\x80", b"csrf_token&email", b"=" * 1000],
+)
+def test_sign_in_form_garbage_is_a_clear_4xx(client, body):
+    client.get("/sign-in")
+    r = client.post(
+        "/sign-in", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert 400 <= r.status_code < 500 and "Sign in" in r.text

@@ -279,7 +279,7 @@ def test_clinician_screens_to_a_verdict_and_corrects_from_the_panel(open_page, s
     assert page.locator("#verdict-primary-rt .confirm li").count() >= 1  # confirm at enrollment
     assert page.get_by_text("Recorded facts").is_visible()
     no_serious_violations(page, "chat with panel")
-    screenshot(page, "chat-with-panel")
+    screenshot(page, "chat-with-panel", full_page=False)
 
     # correct the age from the panel: it goes through the chat, and the verdict changes
     page.get_by_role("button", name="Correct age").click()
@@ -352,7 +352,7 @@ def test_bot_unavailable_notice_then_resend(open_page, site, rasa):
     assert "not answering" in page.locator("#chat-log li.msg.system").last.inner_text()
     assert page.locator("#resend").evaluate("el => el === document.activeElement")
     no_serious_violations(page, "chat with the bot-unavailable notice")
-    screenshot(page, "bot-unavailable")
+    screenshot(page, "bot-unavailable", full_page=False)
 
     _restart(
         ["run", "actions", "--actions", "bot.actions", "--port", str(port)],
@@ -507,7 +507,9 @@ def test_phone_width_by_keyboard_alone(open_page, site):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways at 390 px: {width}"
     no_serious_violations(page, "chat at 390 px")
-    screenshot(page, "phone-width")
+    screenshot(page, "phone-width-chat", full_page=False)
+    page.locator("#panel-h").scroll_into_view_if_needed()
+    screenshot(page, "phone-width", full_page=False)  # the verdicts, below the chat
     # sign out by keyboard too
     tab_to(page, page.get_by_role("button", name="Sign out"), limit=200)
     page.keyboard.press("Enter")
