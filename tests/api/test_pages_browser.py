@@ -269,8 +269,19 @@ def test_clinician_screens_to_a_verdict_and_corrects_from_the_panel(open_page, s
     assert "MRN" not in page.url and "MRN" not in page.title()
     no_serious_violations(page, "chat (first question)")
 
+    # the "thinking" state shows while a turn is in flight (recorded as it happens, not timed)
+    page.evaluate(
+        """() => {
+        const thinking = document.getElementById('thinking');
+        new MutationObserver(() => {
+          if (!thinking.hidden) window.sawThinking = document.getElementById('send').disabled;
+        }).observe(thinking, { attributes: true });
+      }"""
+    )
     case = CASES["e02"]  # age 75: primary-rt eligible, oligomet-rt ineligible
     clicked, typed = play_in_page(page, case)
+    assert page.evaluate("() => window.sawThinking") is True
+    assert page.locator("#thinking").is_hidden()
     assert clicked >= 1 and typed >= 1, (clicked, typed)
     assert verdict_badge(page, "primary-rt") == "Eligible"
     assert verdict_badge(page, "oligomet-rt") == "Not eligible"
@@ -449,7 +460,8 @@ def test_coordinator_signs_off_and_downloads_the_log(open_page, site):
     rows.first.click()
     page.wait_for_url(f"**/review/{sid}")
     evidence = page.locator(".decisive button.evidence").first  # what made it ineligible
-    evidence.click()
+    tab_to(page, evidence, limit=300)  # by keyboard
+    page.keyboard.press("Enter")
     highlighted = page.locator("li.msg.highlight")
     assert highlighted.count() == 1 and highlighted.evaluate("el => el === document.activeElement")
     words = re.search(r"“(.+)”", evidence.inner_text()).group(1)
@@ -459,8 +471,10 @@ def test_coordinator_signs_off_and_downloads_the_log(open_page, site):
     screenshot(page, "review", full_page=False)  # transcript and evidence side by side
 
     form = page.get_by_role("form", name="Review primary-rt")
-    form.get_by_label("Reason (required)").fill("Checked against the notes.")
-    form.get_by_role("button", name="Record review of primary-rt").click()
+    tab_to(page, form.get_by_label("Reason (required)"), limit=300)
+    page.keyboard.type("Checked against the notes.")
+    tab_to(page, form.get_by_role("button", name="Record review of primary-rt"))
+    page.keyboard.press("Enter")
     page.wait_for_load_state()
     assert "signed off by" in page.locator("#verdict-primary-rt").inner_text()
     audit = page.locator("table").last.inner_text()
