@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.errors import CONFLICT
-from api.core.security import CSRF_HEADER, CurrentUser, csrf_token, require_role
+from api.core.security import CSRF_HEADER, CurrentUser, csrf_ok, csrf_token, require_role
 from api.users import service
 from api.users.models import ApiToken, User
 from api.users.schemas import (
@@ -50,7 +50,10 @@ def login(body: LoginRequest, request: Request, response: Response, db: DbSessio
 def logout(request: Request, response: Response, db: DbSession) -> Ok:
     settings = request.app.state.settings
     cookie = request.cookies.get(settings.session_cookie)
-    if cookie:
+    if cookie and service.user_for_session(db, cookie=cookie, settings=settings):
+        # like every change made with the cookie: another site must not sign people out
+        if not csrf_ok(request.headers.get(CSRF_HEADER), cookie, settings.secret_key):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {CSRF_HEADER} header")
         service.end_session(db, cookie=cookie, settings=settings)
         db.commit()
     response.delete_cookie(settings.session_cookie, path="/")

@@ -35,7 +35,9 @@ def test_login_cookie_session(client, make_user):
         "/api/screenings", json={"trials": ["primary-rt"]}, headers={"X-CSRF-Token": csrf}
     )
     assert r.status_code == 201
-    assert client.post("/api/auth/logout").status_code == 200
+    assert client.post("/api/auth/logout").status_code == 403  # the cookie alone
+    assert client.get("/api/auth/me").status_code == 200
+    assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     client.cookies.clear()
     assert client.get("/api/auth/me").status_code == 401
 
