@@ -283,6 +283,11 @@ def test_page_forms_refuse_nul_and_other_bodies(client, person):
     csrf = signed_in_as(client, who)
     r = client.post("/screenings/new", data={"csrf_token": csrf, "patient_ref": "a\x00b"})
     assert r.status_code == 422
+    r = client.post("/screenings/new", data={"csrf_token": csrf, "trials": ["no-such-trial"]})
+    assert r.status_code == 422 and "unknown trial(s): no-such-trial" in r.text
+    r = client.post("/screenings/new", data={"csrf_token": csrf, "patient_ref": "x" * 101})
+    assert r.status_code == 422 and "longer than 100 characters" in r.text
+    assert "Your screenings (0)" in client.get("/home").text  # nothing was started
     r = client.post("/screenings/new", content=b"x", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
     # the JSON API still takes JSON only
