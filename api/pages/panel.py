@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from api.screenings.models import BOT, CLINICIAN, FAILED, PENDING, Screening
+from api.screenings.models import ANSWERED, BOT, CLINICIAN, FAILED, PENDING, Screening
 from api.screenings.service import START
 
 STATUS_WORDS = {
@@ -74,18 +74,33 @@ def unanswered(screening: Screening) -> dict[str, Any] | None:
     return None
 
 
-def _evidence_turns(screening: Screening) -> dict[str, int]:
-    """The clinician's words -> the id of the (latest answered) message that said them."""
-    said: dict[str, int] = {}
+def _turn_finder(screening: Screening) -> Any:
+    """Finds the clinician message that said a piece of evidence: the one with its exact words,
+    and when the same words were said more than once ("No"), the one at the evidence's turn
+    (Rasa counts the clinician's messages it received, the start command first)."""
+    said: dict[str, list[int]] = {}
+    ordinal: dict[int, int] = {}
     for m in screening.messages:
-        if m.sender == CLINICIAN and m.text != START:
-            said[m.text] = m.id
-    return said
+        if m.sender != CLINICIAN:
+            continue
+        if m.status == ANSWERED:
+            ordinal[m.id] = len(ordinal) + 1
+        if m.text != START:
+            said.setdefault(m.text, []).append(m.id)
+
+    def find(text: str, turn: Any) -> int | None:
+        candidates = said.get(text) or []
+        exact = [c for c in candidates if ordinal.get(c) == turn]
+        if exact:
+            return exact[0]
+        return candidates[-1] if candidates else None
+
+    return find
 
 
 def panel(screening: Screening) -> dict[str, Any]:
     labels = fact_labels()
-    said = _evidence_turns(screening)
+    find_turn = _turn_finder(screening)
     verdicts = []
     for v in screening.verdicts:
         criteria = []
@@ -96,7 +111,7 @@ def panel(screening: Screening) -> dict[str, Any]:
                     "display": e.get("display") or "",
                     "text": e.get("text") or "",
                     "source": e.get("source") or "",
-                    "message_id": said.get(e.get("text") or ""),
+                    "message_id": find_turn(e.get("text") or "", e.get("turn")),
                 }
                 for e in c.get("evidence") or []
             ]

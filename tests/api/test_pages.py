@@ -309,3 +309,25 @@ def test_sign_in_form_garbage_is_a_clear_4xx(client, body):
         "/sign-in", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert 400 <= r.status_code < 500 and "Sign in" in r.text
+
+
+def test_evidence_points_at_the_turn_that_said_it():
+    """The same words said twice ("No" to two questions): the evidence's turn decides."""
+    from api.pages.panel import _turn_finder
+    from api.screenings.models import Message, Screening
+
+    lines = [
+        (1, "clinician", "/start_screening", "answered"),
+        (2, "bot", "Does the patient have brain metastases?", None),
+        (3, "clinician", "No", "answered"),
+        (4, "bot", "Is the patient pregnant?", None),
+        (5, "clinician", "Male.", "failed"),  # never reached the bot's count
+        (6, "clinician", "No", "answered"),
+    ]
+    screening = Screening(
+        messages=[Message(id=i, sender=who, text=t, status=st) for i, who, t, st in lines]
+    )
+    find = _turn_finder(screening)
+    assert find("No", 2) == 3 and find("No", 3) == 6
+    assert find("No", None) == 6  # no turn: the latest
+    assert find("Male.", 9) == 5 and find("never said", 2) is None
