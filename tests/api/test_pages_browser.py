@@ -264,7 +264,6 @@ def test_clinician_screens_to_a_verdict_and_corrects_from_the_panel(open_page, s
     assert page.get_by_role("alert").inner_text() == "Wrong email or password."
     sign_in(page, site.user("clinician", "ada"))
     no_serious_violations(page, "home")
-    screenshot(page, "home")
     sid = start_from_home(page, None, patient_ref="MRN-0042")
     assert "MRN" not in page.url and "MRN" not in page.title()
     no_serious_violations(page, "chat (first question)")
@@ -315,6 +314,12 @@ def test_clinician_screens_to_a_verdict_and_corrects_from_the_panel(open_page, s
     with site.app.state.sessionmaker() as db:
         said = [m.text for m in db.query(Message).filter_by(screening_id=sid, sender="clinician")]
     assert "correction: age is 58" in said
+
+    page.get_by_role("link", name="Home").click()  # the past screening, with its verdicts
+    row = page.locator(f'tr:has(a[href="/screenings/{sid}"])')
+    assert "MRN-0042" in row.inner_text() and "primary-rt: Eligible" in row.inner_text()
+    no_serious_violations(page, "home with a past screening")
+    screenshot(page, "home")
 
 
 def _our_processes(port: int, actions: bool = True) -> list[int]:
