@@ -15,6 +15,7 @@ from api.core.db import make_engine, make_sessionmaker
 from api.core.errors import COMMON_ERRORS, DATABASE_DOWN
 from api.core.limits import RequestLimitMiddleware
 from api.exports.routes import router as exports_router
+from api.pages.web import install as install_pages
 from api.review.models import AuditTrailError
 from api.review.routes import router as review_router
 from api.review.service import ReviewError
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
 
     for router in (users_router, screenings_router, review_router, exports_router):
         app.include_router(router, responses=COMMON_ERRORS)
+
+    install_pages(app)  # the browser pages at /, /home, /screenings/..., /review, /admin
 
     @app.get("/healthz", tags=["meta"], response_model=dict[str, str])
     def healthz() -> dict[str, str]:

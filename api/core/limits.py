@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from fastapi import Query
 
@@ -52,6 +52,22 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def _is_page_form(path: str, content_type: str) -> bool:
+    """The browser pages (everything outside /api) post plain HTML forms."""
+    return not path.startswith("/api/") and content_type.split(";", 1)[0].strip().lower() == FORM
+
+
+def _form_has_nul(body: bytes) -> bool:
+    try:
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return False  # the page answers 422 for the body itself
+    return any("\x00" in k or "\x00" in v for k, v in fields)
+
+
 def _body_has_nul(body: bytes) -> bool:
     """Only JSON's escape can carry a NUL into a string; parse just when it appears at all."""
     if b"\\u0000" not in body and b"\x00" not in body:
@@ -63,7 +79,8 @@ def _body_has_nul(body: bytes) -> bool:
 
 
 class RequestLimitMiddleware:
-    """Bodies larger than `max_bytes` get 413; a non-empty body that is not JSON gets 415; a NUL
+    """Bodies larger than `max_bytes` get 413; a non-empty body that is not JSON (or, outside
+    /api, an HTML form) gets 415; a NUL
     in the path, query or a JSON string gets 422, because PostgreSQL cannot store or even
     compare it (a 500 otherwise) and no clinician types one."""
 
@@ -106,10 +123,12 @@ class RequestLimitMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if body and not _is_json(headers.get("content-type", "")):
+        content_type = headers.get("content-type", "")
+        form = _is_page_form(scope.get("path", ""), content_type)
+        if body and not form and not _is_json(content_type):
             await _reply(send, 415, "send the body as JSON (Content-Type: application/json)")
             return
-        if _body_has_nul(body):
+        if _form_has_nul(body) if form else _body_has_nul(body):
             await _reply(send, 422, NUL_REFUSED)
             return
         sent = False

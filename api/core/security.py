@@ -38,6 +38,20 @@ def hash_token(token: str, key: str) -> str:
     return hmac.new(key.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def csrf_token(session_cookie: str, key: str) -> str:
+    """The CSRF token of a browser session: derived from the session cookie, so nothing more is
+    stored, and another site (which cannot read the HttpOnly cookie) cannot compute it."""
+    return hmac.new(key.encode(), f"csrf:{session_cookie}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok(given: str | None, session_cookie: str, key: str) -> bool:
+    return bool(given) and hmac.compare_digest(given, csrf_token(session_cookie, key))
+
+
 def current_user(request: Request, db: DbSession) -> User:
     from api.users import service as users
 
@@ -55,6 +69,16 @@ def current_user(request: Request, db: DbSession) -> User:
     else:
         cookie = request.cookies.get(settings.session_cookie)
         user = users.user_for_session(db, cookie=cookie, settings=settings) if cookie else None
+        # A browser sends the cookie by itself; a change needs the session's CSRF token too.
+        if (
+            user is not None
+            and request.method not in SAFE_METHODS
+            and not csrf_ok(request.headers.get(CSRF_HEADER), cookie, settings.secret_key)
+        ):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"missing or wrong {CSRF_HEADER} header: reload the page and try again",
+            )
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from api.core.db import DbSession
 from api.core.errors import CONFLICT, ErrorRead
-from api.core.security import CurrentUser, require_role
+from api.core.security import CSRF_HEADER, CurrentUser, csrf_ok, csrf_token, require_role
 from api.review.service import record_event
 from api.users import service
 from api.users.models import ApiToken, User
@@ -20,7 +20,6 @@ from api.users.schemas import (
     UserCreate,
     UserRead,
 )
-from api.users.throttle import SignInThrottle
 
 router = APIRouter(prefix="/api", tags=["users"])
 Admin = Annotated[User, Depends(require_role("admin"))]
@@ -33,34 +32,27 @@ THROTTLED = {
 
 @router.post("/auth/login", response_model=UserRead, tags=["auth"], responses=THROTTLED)
 def login(body: LoginRequest, request: Request, response: Response, db: DbSession) -> User:
-    """Browser login: sets an HttpOnly session cookie.  Throttled per account and address."""
+    """Browser login: sets an HttpOnly session cookie.  Throttled per account and address.
+    Requests that change something with that cookie must send the `X-CSRF-Token` header given
+    here (and on `GET /api/auth/me`)."""
     settings = request.app.state.settings
-    throttle: SignInThrottle = request.app.state.sign_in_throttle
-    email = service.normalise_email(body.email)
     address = request.client.host if request.client else "unknown"
-    wait = throttle.retry_after(email=email, address=address)
-    if wait is not None:
-        record_event(
+    try:
+        user = service.sign_in(
             db,
-            actor=None,
-            action="sign_in_throttled",
-            after={"email": email, "address": address, "retry_after": wait},
+            throttle=request.app.state.sign_in_throttle,
+            email=body.email,
+            password=body.password,
+            address=address,
         )
-        db.commit()
+    except service.SignInThrottled as exc:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many failed sign-ins; try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-    user = service.authenticate(db, email=body.email, password=body.password)
+            str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
     if user is None:
-        throttle.failed(email=email, address=address)
-        record_event(
-            db, actor=None, action="sign_in_failed", after={"email": email, "address": address}
-        )
-        db.commit()
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
-    throttle.succeeded(email=email)
     cookie = service.start_session(db, user=user, settings=settings)
     db.commit()
     response.set_cookie(
@@ -72,6 +64,7 @@ def login(body: LoginRequest, request: Request, response: Response, db: DbSessio
         max_age=int(settings.session_hours * 3600),
         path="/",
     )
+    response.headers[CSRF_HEADER] = csrf_token(cookie, settings.secret_key)
     return user
 
 
@@ -79,7 +72,10 @@ def login(body: LoginRequest, request: Request, response: Response, db: DbSessio
 def logout(request: Request, response: Response, db: DbSession) -> Ok:
     settings = request.app.state.settings
     cookie = request.cookies.get(settings.session_cookie)
-    if cookie:
+    if cookie and service.user_for_session(db, cookie=cookie, settings=settings):
+        # like every change made with the cookie: another site must not sign people out
+        if not csrf_ok(request.headers.get(CSRF_HEADER), cookie, settings.secret_key):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {CSRF_HEADER} header")
         service.end_session(db, cookie=cookie, settings=settings)
         db.commit()
     response.delete_cookie(settings.session_cookie, path="/")
@@ -87,7 +83,10 @@ def logout(request: Request, response: Response, db: DbSession) -> Ok:
 
 
 @router.get("/auth/me", response_model=UserRead, tags=["auth"])
-def me(user: CurrentUser) -> User:
+def me(user: CurrentUser, request: Request, response: Response) -> User:
+    cookie = request.cookies.get(request.app.state.settings.session_cookie)
+    if cookie and not request.headers.get("authorization"):
+        response.headers[CSRF_HEADER] = csrf_token(cookie, request.app.state.settings.secret_key)
     return user
 
 

@@ -12,6 +12,7 @@ from api.core.config import Settings
 from api.core.db import utcnow
 from api.core.security import hash_password, hash_token, new_secret, verify_password
 from api.users.models import ROLES, ApiToken, User, WebSession
+from api.users.throttle import SignInThrottle
 
 
 class UserError(ValueError):
@@ -51,6 +52,44 @@ def create_user(
 
 def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.created_at, User.email)))
+
+
+class SignInThrottled(Exception):
+    """Too many failed sign-ins for this account or address: wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+def sign_in(
+    db: Session, *, throttle: SignInThrottle, email: str, password: str, address: str
+) -> User | None:
+    """Check a password, throttled per account and per address, every failure and refusal
+    audited; one door for the JSON login and the sign-in page.  Raises SignInThrottled."""
+    from api.review.service import record_event
+
+    email = normalise_email(email)
+    wait = throttle.retry_after(email=email, address=address)
+    if wait is not None:
+        record_event(
+            db,
+            actor=None,
+            action="sign_in_throttled",
+            after={"email": email, "address": address, "retry_after": wait},
+        )
+        db.commit()
+        raise SignInThrottled(wait)
+    user = authenticate(db, email=email, password=password)
+    if user is None:
+        throttle.failed(email=email, address=address)
+        record_event(
+            db, actor=None, action="sign_in_failed", after={"email": email, "address": address}
+        )
+        db.commit()
+        return None
+    throttle.succeeded(email=email)
+    return user
 
 
 def authenticate(db: Session, *, email: str, password: str) -> User | None:

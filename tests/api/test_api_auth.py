@@ -20,10 +20,24 @@ def test_login_cookie_session(client, make_user):
     assert r.status_code == 200 and r.json()["email"] == person.email
     cookie = r.headers["set-cookie"]
     assert "httponly" in cookie.lower() and "samesite=strict" in cookie.lower()
+    csrf = r.headers["x-csrf-token"]
     me = client.get("/api/auth/me")
     assert me.status_code == 200 and me.json()["role"] == "clinician"
-    assert client.post("/api/screenings", json={"trials": ["primary-rt"]}).status_code == 201
-    assert client.post("/api/auth/logout").status_code == 200
+    assert me.headers["x-csrf-token"] == csrf
+    # with the cookie alone (what another site's form could make the browser send): refused
+    r = client.post("/api/screenings", json={"trials": ["primary-rt"]})
+    assert r.status_code == 403 and "X-CSRF-Token" in r.json()["detail"]
+    r = client.post(
+        "/api/screenings", json={"trials": ["primary-rt"]}, headers={"X-CSRF-Token": "x"}
+    )
+    assert r.status_code == 403
+    r = client.post(
+        "/api/screenings", json={"trials": ["primary-rt"]}, headers={"X-CSRF-Token": csrf}
+    )
+    assert r.status_code == 201
+    assert client.post("/api/auth/logout").status_code == 403  # the cookie alone
+    assert client.get("/api/auth/me").status_code == 200
+    assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     client.cookies.clear()
     assert client.get("/api/auth/me").status_code == 401
 
