@@ -20,6 +20,8 @@ from api.review.service import ReviewError
 from api.screenings import service as screenings
 from api.screenings.bot_client import BotClient, RasaClient
 from api.screenings.routes import router as screenings_router
+from api.teams.routes import build_runtime
+from api.teams.routes import router as teams_router
 from api.users.routes import router as users_router
 
 log = logging.getLogger("api")
@@ -36,6 +38,8 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
         close = getattr(app.state.bot, "close", None)
         if close:
             close()
+        if app.state.teams is not None:
+            app.state.teams.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -49,6 +53,7 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.state.engine = make_engine(settings.database_url)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.bot = bot or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
+    app.state.teams = build_runtime(settings)  # None unless SCREENER_TEAMS_APP_ID is set
     app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     def handler(status: int):
@@ -64,7 +69,7 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.add_exception_handler(ReviewError, handler(422))
     app.add_exception_handler(AuditTrailError, handler(409))
 
-    for router in (users_router, screenings_router, review_router, exports_router):
+    for router in (users_router, screenings_router, review_router, exports_router, teams_router):
         app.include_router(router, responses=COMMON_ERRORS)
 
     @app.get("/healthz", tags=["meta"], response_model=dict[str, str])
