@@ -241,3 +241,59 @@ class Teams:
         r = self.post(self.activity(text, value, **extra))
         assert r.status_code == 200, r.text
         return [rec.activity for rec in self.standin.activities[before:]]
+
+
+def texts(activities: list[dict]) -> list[str]:
+    return [a["text"] for a in activities if a.get("text")]
+
+
+def cards_in(activities: list[dict]) -> list[dict]:
+    return [
+        att["content"]
+        for a in activities
+        for att in a.get("attachments") or []
+        if att.get("contentType") == "application/vnd.microsoft.card.adaptive"
+    ]
+
+
+def suggested(activities: list[dict]) -> list[dict]:
+    return [x for a in activities for x in (a.get("suggestedActions") or {}).get("actions", [])]
+
+
+class TeamsScreener:
+    """Plays a case (tests/player.py) through Teams: a suggested action is clicked when one
+    says what the case answers; otherwise every third answer is a card submit
+    (`value={"answer": ...}`, no text) and every other one @mentions the bot first."""
+
+    def __init__(self, teams: Teams, verdicts: Any) -> None:
+        self.teams, self.verdicts = teams, verdicts
+        self.last: list[dict] = []
+        self.turns = self.clicks = self.submits = self.mentions = 0
+
+    def start(self) -> tuple[list[str], None]:
+        self.last = self.teams.say("hello")
+        return texts(self.last), None
+
+    def send(self, _handle: None, text: str) -> list[str]:
+        self.turns += 1
+        wanted = text.lower().rstrip(".!")
+        click = [
+            a
+            for a in suggested(self.last)
+            if a["title"].lower() in wanted or wanted in a["title"].lower()
+        ]
+        if click:
+            self.clicks += 1
+            self.last = self.teams.say(click[0]["value"])
+        elif self.turns % 3 == 0:
+            self.submits += 1
+            self.last = self.teams.say(value={"answer": text})
+        elif self.turns % 2 == 0:
+            self.mentions += 1
+            self.last = self.teams.say(f"<at>Trial screener</at> {text}")
+        else:
+            self.last = self.teams.say(text)
+        return texts(self.last)
+
+    def finished(self, _handle: None) -> dict[str, str] | None:
+        return self.verdicts() if cards_in(self.last) else None
