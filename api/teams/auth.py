@@ -41,6 +41,11 @@ class TeamsAuthError(Exception):
     """The request is not from the Bot Connector for this bot; the reason is safe to return."""
 
 
+class KeysUnavailable(Exception):
+    """The signing keys cannot be fetched, so no token can be checked: refuse for now (503;
+    the Bot Connector retries), never accept unchecked."""
+
+
 @dataclass(frozen=True)
 class _Key:
     kid: str
@@ -80,7 +85,7 @@ class SigningKeys:
             entries = jwks.json()["keys"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             log.warning("Teams: cannot fetch the signing keys: %s", type(exc).__name__)
-            raise TeamsAuthError("the signing keys cannot be fetched") from exc
+            raise KeysUnavailable("the signing keys cannot be fetched") from exc
         keys: dict[str, _Key] = {}
         for entry in entries if isinstance(entries, list) else []:
             if not isinstance(entry, dict) or entry.get("kty") != "RSA" or "kid" not in entry:

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
@@ -22,7 +22,7 @@ from api.core.errors import ErrorRead
 from api.core.security import require_role
 from api.screenings.routes import Bot, user_brief
 from api.teams import service
-from api.teams.auth import SigningKeys, TeamsAuthError, TokenRules, check_token
+from api.teams.auth import KeysUnavailable, SigningKeys, TeamsAuthError, TokenRules, check_token
 from api.teams.connector import BotConnector
 from api.teams.models import TeamsUserLink
 from api.teams.schemas import GUID_PATTERN, ActivityHandled, TeamsLinkCreate, TeamsLinkRead
@@ -98,7 +98,8 @@ def _error(description: str) -> dict[str, Any]:
         413: _error("The request body is too large."),
         415: _error("The body is not JSON."),
         422: _error("The body contains NUL characters."),
-        503: _error("Microsoft Teams is not configured on this server."),
+        404: _error("Microsoft Teams is not configured on this server."),
+        503: _error("The Bot Connector's signing keys cannot be fetched now; retry later."),
     },
 )
 def messages(
@@ -107,9 +108,7 @@ def messages(
     """The Bot Framework messaging endpoint that Azure Bot Service calls for Teams."""
     teams: TeamsRuntime | None = request.app.state.teams
     if teams is None:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "Microsoft Teams is not configured"
-        )
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Microsoft Teams is not configured")
     try:
         data: Any = json.loads(body)
     except ValueError:
@@ -125,6 +124,9 @@ def messages(
             service_url=service_url if isinstance(service_url, str) else None,
             channel_id=channel_id if isinstance(channel_id, str) else None,
         )
+    except KeysUnavailable as exc:
+        log.warning("Teams: refused a request: %s", exc)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from exc
     except TeamsAuthError as exc:
         log.warning("Teams: refused a request: %s", exc)
         raise HTTPException(
@@ -184,10 +186,13 @@ def put_link(
     return link_read(link)
 
 
-@router.delete("/teams/links/{aad_object_id}", status_code=204, response_class=Response)
-def delete_link(aad_object_id: AadObjectId, db: DbSession, _admin: Admin) -> Response:
-    """Unlink a Teams user: their next message is refused."""
-    if not service.unlink_user(db, aad_object_id=aad_object_id):
+@router.delete("/teams/links/{aad_object_id}", response_model=TeamsLinkRead)
+def delete_link(aad_object_id: AadObjectId, db: DbSession, _admin: Admin) -> TeamsLinkRead:
+    """Unlink a Teams user (their next message is refused); answers the removed link."""
+    link = service.get_link(db, aad_object_id=aad_object_id)
+    if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such link")
+    removed = link_read(link)
+    service.unlink_user(db, aad_object_id=aad_object_id)
     db.commit()
-    return Response(status_code=204)
+    return removed

@@ -90,10 +90,14 @@ def link_user(
     return link
 
 
-def unlink_user(db: Session, *, aad_object_id: str) -> bool:
-    link = db.scalar(
+def get_link(db: Session, *, aad_object_id: str) -> TeamsUserLink | None:
+    return db.scalar(
         select(TeamsUserLink).where(TeamsUserLink.aad_object_id == aad_object_id.lower())
     )
+
+
+def unlink_user(db: Session, *, aad_object_id: str) -> bool:
+    link = get_link(db, aad_object_id=aad_object_id)
     if link is None:
         return False
     db.delete(link)
@@ -108,9 +112,7 @@ def list_links(db: Session) -> list[TeamsUserLink]:
 def linked_user(db: Session, aad_object_id: str | None) -> User | None:
     if not aad_object_id:
         return None
-    link = db.scalar(
-        select(TeamsUserLink).where(TeamsUserLink.aad_object_id == aad_object_id.lower())
-    )
+    link = get_link(db, aad_object_id=aad_object_id)
     return link.user if link is not None and link.user.active else None
 
 

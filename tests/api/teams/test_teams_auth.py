@@ -23,9 +23,10 @@ def counts(db) -> tuple[int, int, int]:
 
 
 def test_a_valid_token_is_accepted_and_the_reply_goes_to_the_connector(teams, standin, db):
+    before = counts(db)
     sent = teams.say("hello")
     assert any("new screening" in (a.get("text") or "").lower() for a in sent)
-    assert counts(db)[0] == 1
+    assert counts(db)[0] == before[0] + 1
     assert standin.token_requests and standin.token_requests[0]["client_id"] == APP_ID
 
 
@@ -156,7 +157,7 @@ def test_a_signed_body_that_is_not_an_activity_is_400(teams, standin, db):
     assert counts(db) == before
 
 
-def test_teams_off_is_503(make_user, db_url):
+def test_teams_off_is_404(make_user, db_url):
     from fastapi.testclient import TestClient
 
     from api.core.config import Settings
@@ -164,4 +165,12 @@ def test_teams_off_is_503(make_user, db_url):
 
     with TestClient(create_app(Settings(database_url=db_url), bot=object())) as c:
         r = c.post("/api/messages", json={"type": "message"})
-    assert r.status_code == 503
+    assert r.status_code == 404
+
+
+def test_unreachable_signing_keys_refuse_for_now(teams, standin, db, app):
+    app.state.teams.keys.metadata_url = standin.url + "/no-such-metadata"
+    before = counts(db)
+    r = teams.post(teams.activity("hello"))
+    assert r.status_code == 503 and "signing keys" in r.json()["detail"]
+    assert counts(db) == before and standin.activities == []
