@@ -177,11 +177,11 @@ def put_link(
     """Link a Teams user to a screener account (replacing any earlier link)."""
     user = get_user_by_email(db, email=body.email)
     if user is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"no user {body.email}")
+        raise HTTPException(422, f"no user {body.email}")
     try:
         link = service.link_user(db, aad_object_id=aad_object_id, user=user, created_by=admin)
     except service.LinkError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
     db.commit()
     return link_read(link)
 
