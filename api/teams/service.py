@@ -25,7 +25,7 @@ from api.core.config import Settings
 from api.core.db import utcnow
 from api.screenings import service as screenings
 from api.screenings.bot_client import BotClient
-from api.screenings.models import COMPLETE
+from api.screenings.models import COMPLETE, Screening
 from api.teams import cards
 from api.teams.connector import Connector, ConnectorError
 from api.teams.models import TeamsConversation, TeamsUserLink
@@ -42,6 +42,11 @@ WELCOME = (
     'screening, and say "new screening" at any time to start another.'
 )
 STARTED = "Starting a new screening."
+NOT_KEPT = (
+    "Your message was not kept as an answer: a screening starts with its own questions. "
+    "Please answer them below."
+)
+GREETINGS = {"hi", "hello", "hey", "good morning", "good afternoon", "help", "screen", "screening"}
 NOT_YOURS = (
     'This conversation\'s screening was started by another clinician. Say "new screening" to '
     "start your own."
@@ -246,11 +251,14 @@ def _on_message(
     conv = _conversation(db, activity)
     screening_id = conv.screening_id if conv is not None else None
     try:
+        before = _decided(db, screening_id)
         if command in NEW_COMMANDS or screening_id is None:
             turn = screenings.create_screening(db, user=user, bot=bot)
             _point_at(db, activity, turn.screening.id)
             reply.text(STARTED)
-            kind = "started"
+            if command not in NEW_COMMANDS | GREETINGS:
+                reply.text(NOT_KEPT)
+            before, kind = {}, "started"
         elif command in RESEND_COMMANDS:
             turn = screenings.retry_last(db, user=user, bot=bot, screening_id=screening_id)
             kind = "resent"
@@ -286,7 +294,18 @@ def _on_message(
     screening = turn.screening
     for activity_out in cards.turn_activities(turn.replies, screening.asking):
         reply(activity_out)
-    if screening.status == COMPLETE:
+    # the verdict card when the screening completes, and again whenever a verdict changes
+    if screening.status == COMPLETE and _decided(db, screening.id) != before:
         reply(cards.verdict_card(list(screening.verdicts), screening.id))
         kind = "complete"
     return kind
+
+
+def _decided(db: Session, screening_id: str | None) -> dict[str, Any]:
+    """What the clinician has been told is decided: status and verdicts, to know when the
+    verdict card is news."""
+    screening = db.get(Screening, screening_id) if screening_id else None
+    if screening is None or screening.status != COMPLETE:
+        return {}
+    db.refresh(screening)
+    return {v.trial: (v.status, tuple(v.reasons or [])) for v in screening.verdicts}

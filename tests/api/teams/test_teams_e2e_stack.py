@@ -66,7 +66,7 @@ def test_a_teams_screening_through_the_real_bot(
     assert not result.false_eligible(), result.transcript
     assert not result.wrong(), (result.wrong(), result.transcript)
     assert screener.submits >= 1 and screener.mentions >= 1
-    assert screener.clicks >= 1, 'no suggested action was clicked'
+    assert screener.clicks >= 1, "no suggested action was clicked"
     assert cards_in(screener.last)
 
     s = e2e.get(f"/api/screenings/{sid()}", headers=coordinator.h).json()

@@ -226,3 +226,43 @@ def test_adding_the_bot_says_hello_and_stores_nothing(teams, standin, db):
     assert texts([r.activity for r in standin.activities]) == [teams_service.WELCOME]
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Screening)) == before
+
+
+def test_a_first_message_that_is_not_a_greeting_is_not_kept_and_says_so(
+    teams, db, client, clinician
+):
+    replies = texts(teams.say("71-year-old man, squamous NSCLC"))
+    assert replies[:2] == [teams_service.STARTED, teams_service.NOT_KEPT]
+    s = client.get(f"/api/screenings/{current_screening(db, teams)}", headers=clinician.h).json()
+    assert [m["text"] for m in s["transcript"] if m["sender"] == "clinician"] == [
+        "/start_screening"
+    ]
+    other = Teams(teams.client, teams.standin, teams.aad, f"a:{uuid.uuid4().hex}")
+    assert teams_service.NOT_KEPT not in texts(other.say("Hello!"))
+
+
+def test_the_verdict_card_comes_once_unless_a_verdict_changes(teams):
+    screener = TeamsScreener(teams, lambda: {})
+    play(CASES["e02"], screener.start, screener.send, screener.finished)
+    assert cards_in(screener.last)
+    assert not cards_in(teams.say("thanks"))
+    # a correction re-opens the screening; the card comes again when it is decided again
+    replies = teams.say("sorry, he is 58, not 75")
+    for _ in range(30):
+        if cards_in(replies):
+            break
+        assert texts(replies), "the bot stopped asking"
+        replies = teams.say(CASES["e01"].answer_for(texts(replies)[-1])[0])
+    (card,) = cards_in(replies)
+    shown = [
+        b.get("text", "") for c in card["body"] if c["type"] == "Container" for b in c["items"]
+    ]
+    assert shown.count("Eligible") == 2 and "Not eligible" not in shown
+
+
+def test_a_revoked_connector_token_is_replaced(teams, standin):
+    teams.say("hello")
+    assert len(standin.token_requests) == 1
+    standin.issued.clear()  # the token endpoint's tokens are no longer accepted
+    replies = teams.say("all")
+    assert replies and len(standin.token_requests) == 2
