@@ -187,12 +187,12 @@ def put_link(
 
 
 @router.delete("/teams/links/{aad_object_id}", response_model=TeamsLinkRead)
-def delete_link(aad_object_id: AadObjectId, db: DbSession, _admin: Admin) -> TeamsLinkRead:
+def delete_link(aad_object_id: AadObjectId, db: DbSession, admin: Admin) -> TeamsLinkRead:
     """Unlink a Teams user (their next message is refused); answers the removed link."""
     link = service.get_link(db, aad_object_id=aad_object_id)
     if link is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such link")
     removed = link_read(link)
-    service.unlink_user(db, aad_object_id=aad_object_id)
+    service.unlink_user(db, aad_object_id=aad_object_id, actor=admin)
     db.commit()
     return removed

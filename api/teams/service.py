@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.core.config import Settings
 from api.core.db import utcnow
+from api.review.service import record_event
 from api.screenings import service as screenings
 from api.screenings.bot_client import BotClient
 from api.screenings.models import COMPLETE, Screening
@@ -78,16 +79,25 @@ class Outcome:
 def link_user(
     db: Session, *, aad_object_id: str, user: User, created_by: User | None = None
 ) -> TeamsUserLink:
-    """Link (or re-link) an Entra ID user to a screener account."""
+    """Link (or re-link) an Entra ID user to a screener account; the audit trail keeps who
+    linked whom (no actor when done on the server's command line)."""
     if not GUID.match(aad_object_id):
         raise LinkError("the Entra ID object id must be a GUID")
     if not user.active:
         raise LinkError(f"{user.email} is not active")
     aad = aad_object_id.lower()
     link = db.scalar(select(TeamsUserLink).where(TeamsUserLink.aad_object_id == aad))
+    before = {"aad_object_id": aad, "user": link.user.email} if link is not None else None
     if link is None:
         link = TeamsUserLink(aad_object_id=aad, user_id=user.id)
         db.add(link)
+    record_event(
+        db,
+        actor=created_by,
+        action="teams_link",
+        before=before,
+        after={"aad_object_id": aad, "user": user.email},
+    )
     link.user_id = user.id
     link.user = user
     link.created_by_id = created_by.id if created_by else None
@@ -101,10 +111,16 @@ def get_link(db: Session, *, aad_object_id: str) -> TeamsUserLink | None:
     )
 
 
-def unlink_user(db: Session, *, aad_object_id: str) -> bool:
+def unlink_user(db: Session, *, aad_object_id: str, actor: User | None = None) -> bool:
     link = get_link(db, aad_object_id=aad_object_id)
     if link is None:
         return False
+    record_event(
+        db,
+        actor=actor,
+        action="teams_unlink",
+        before={"aad_object_id": link.aad_object_id, "user": link.user.email},
+    )
     db.delete(link)
     db.flush()
     return True

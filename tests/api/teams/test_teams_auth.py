@@ -157,7 +157,7 @@ def test_a_signed_body_that_is_not_an_activity_is_400(teams, standin, db):
     assert counts(db) == before
 
 
-def test_teams_off_is_404(make_user, db_url):
+def test_teams_off_is_404(db_url):
     from fastapi.testclient import TestClient
 
     from api.core.config import Settings
@@ -174,3 +174,12 @@ def test_unreachable_signing_keys_refuse_for_now(teams, standin, db, app):
     r = teams.post(teams.activity("hello"))
     assert r.status_code == 503 and "signing keys" in r.json()["detail"]
     assert counts(db) == before and standin.activities == []
+
+
+def test_rotated_keys_are_fetched_again(teams, standin, app):
+    assert teams.say("hello")
+    standin.key, standin.kid = new_key(), "key-2"  # Microsoft rotates its signing keys
+    r = teams.post(teams.activity("all"))
+    assert r.status_code == 401 and "unknown key" in r.json()["detail"]  # fetched moments ago
+    app.state.teams.keys.ttl = 0  # once the cached keys are old, the new key is fetched
+    assert teams.post(teams.activity("all")).status_code == 200

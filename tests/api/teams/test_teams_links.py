@@ -30,6 +30,21 @@ def test_an_admin_links_lists_and_unlinks_a_teams_user(
     assert client.delete(url, headers=admin.h).status_code == 200
     assert client.delete(url, headers=admin.h).status_code == 404
     assert texts(who.say("He is 58.")) == [teams_service.NOT_LINKED]
+    # the audit trail keeps who linked and unlinked whom
+    mine = [
+        e
+        for action in ("teams_link", "teams_unlink")
+        for e in client.get(
+            "/api/audit", params={"action": action, "limit": 500}, headers=admin.h
+        ).json()["items"]
+        if (e["after"] or e["before"])["aad_object_id"] == aad
+    ]
+    assert [(e["action"], (e["after"] or e["before"])["user"]) for e in mine] == [
+        ("teams_link", clinician.email),
+        ("teams_link", coordinator.email),
+        ("teams_unlink", coordinator.email),
+    ]
+    assert all(e["actor"]["email"] == admin.email for e in mine)
 
 
 @pytest.mark.parametrize("role", ["clinician", "coordinator"])
