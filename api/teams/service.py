@@ -56,7 +56,7 @@ NOTHING_TO_RESEND = "Nothing to resend: every message has been answered."
 EMPTY = "Please type an answer."
 NEW_COMMANDS = {"new screening", "new", "start", "start screening", "restart screening"}
 RESEND_COMMANDS = {"resend", "retry"}
-_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+_AT_NAME = re.compile(r"<at\b[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
@@ -156,9 +156,30 @@ def tenant_allowed(activity: Activity, settings: Settings) -> bool:
     return not settings.teams_tenants or tenant in settings.teams_tenants
 
 
+def _bot_mentions(activity: Activity) -> set[str]:
+    """The `<at>...</at>` texts that mention the bot itself (Teams lists each mention as an
+    entity naming who is mentioned)."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    found = set()
+    for entity in activity.entities or []:
+        mentioned = getattr(entity, "mentioned", None)
+        said = getattr(entity, "text", None)
+        if mentioned is not None and getattr(mentioned, "id", None) == bot_id and said:
+            found.add(said)
+    return found
+
+
 def clinician_text(activity: Activity) -> str:
-    """The clinician's words: the text without `<at>` mentions, or a button's answer."""
-    text = _MENTION.sub(" ", activity.text or "")
+    """The clinician's words: the text without the mention of the bot (a colleague mentioned
+    in the answer keeps their name), or a button's answer."""
+    ours = _bot_mentions(activity)
+    name = activity.recipient.name if activity.recipient else None
+
+    def unmention(m: re.Match[str]) -> str:
+        is_bot = m.group(0) in ours or (name is not None and m.group(1).strip() == name)
+        return " " if is_bot else m.group(1)
+
+    text = _AT_NAME.sub(unmention, activity.text or "")
     text = " ".join(text.replace("&nbsp;", " ").split())
     if text:
         return text

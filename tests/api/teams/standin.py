@@ -22,6 +22,11 @@ ISSUER = "https://api.botframework.com"
 APP_ID = "3f1a9c52-7d4e-4b8a-9e21-5c6d7e8f9a0b"
 APP_PASSWORD = "stand-in-client-secret"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+BOT_MENTION = {  # how Teams describes an @mention of the bot in a message's entities
+    "type": "mention",
+    "text": "<at>Trial screener</at>",
+    "mentioned": {"id": f"28:{APP_ID}", "name": "Trial screener"},
+}
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -290,7 +295,7 @@ class TeamsScreener:
             self.last = self.teams.say(value={"answer": text})
         elif self.turns % 2 == 0:
             self.mentions += 1
-            self.last = self.teams.say(f"<at>Trial screener</at> {text}")
+            self.last = self.teams.say(f"<at>Trial screener</at> {text}", entities=[BOT_MENTION])
         else:
             self.last = self.teams.say(text)
         return texts(self.last)

@@ -6,7 +6,7 @@ import uuid
 
 from player import ApiScreener, load_cases, play
 from sqlalchemy import func, select
-from standin import APP_ID, Teams, TeamsScreener, cards_in, suggested, texts
+from standin import APP_ID, BOT_MENTION, Teams, TeamsScreener, cards_in, suggested, texts
 
 from api.screenings.models import Message, Screening
 from api.screenings.service import UNAVAILABLE
@@ -266,3 +266,20 @@ def test_a_revoked_connector_token_is_replaced(teams, standin):
     standin.issued.clear()  # the token endpoint's tokens are no longer accepted
     replies = teams.say("all")
     assert replies and len(standin.token_requests) == 2
+
+
+def test_the_bot_mention_goes_and_a_colleagues_name_stays(teams, db, client, clinician):
+    teams.say("hello")
+    teams.say("all")
+    mention = {
+        "type": "mention",
+        "text": "<at>Dr Bo</at>",
+        "mentioned": {"id": "29:someone", "name": "Dr Bo"},
+    }
+    teams.say(
+        "<at>Trial screener</at> He is 58, <at>Dr Bo</at> checked.", entities=[BOT_MENTION, mention]
+    )
+    teams.say("<at>Trial screener</at> Male.")  # no entity: still known by the bot's name
+    s = client.get(f"/api/screenings/{current_screening(db, teams)}", headers=clinician.h).json()
+    said = [m["text"] for m in s["transcript"] if m["sender"] == "clinician"]
+    assert said[-2:] == ["He is 58, Dr Bo checked.", "Male."]
