@@ -283,3 +283,14 @@ def test_the_bot_mention_goes_and_a_colleagues_name_stays(teams, db, client, cli
     s = client.get(f"/api/screenings/{current_screening(db, teams)}", headers=clinician.h).json()
     said = [m["text"] for m in s["transcript"] if m["sender"] == "clinician"]
     assert said[-2:] == ["He is 58, Dr Bo checked.", "Male."]
+
+
+def test_a_message_back_click_is_the_answer(teams, db, client, clinician):
+    """messageBack: Teams shows `displayText`, sends `text` and `value`; the text is the answer."""
+    teams.say("hello")
+    teams.say("all")
+    teams.say("Male.", value={"clicked": "sex", "answer": "Male."})
+    teams.say(None, value={"unrelated": True})  # a value without an answer is not one
+    s = client.get(f"/api/screenings/{current_screening(db, teams)}", headers=clinician.h).json()
+    said = [m["text"] for m in s["transcript"] if m["sender"] == "clinician"]
+    assert said[-1] == "Male."
