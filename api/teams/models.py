@@ -38,6 +38,9 @@ class TeamsConversation(Base):
     tenant_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     service_url: Mapped[str] = mapped_column(String(500))
     screening_id: Mapped[str | None] = mapped_column(ForeignKey("screenings.id"), nullable=True)
+    # The activity that started the current screening: Teams delivers an activity again when
+    # the answer was slow, and the same start must not open a second screening.
+    started_by_activity: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

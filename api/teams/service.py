@@ -261,6 +261,7 @@ def _point_at(db: Session, activity: Activity, screening_id: str) -> None:
     conv.service_url = activity.service_url
     conv.tenant_id = tenant_of(activity)
     conv.screening_id = screening_id
+    conv.started_by_activity = activity.id
     conv.updated_at = utcnow()
     try:
         db.commit()
@@ -289,6 +290,8 @@ def _on_message(
     screening_id = conv.screening_id if conv is not None else None
     try:
         before = _decided(db, screening_id)
+        if activity.id and conv is not None and conv.started_by_activity == activity.id:
+            return "duplicate"  # this start was handled when Teams first delivered it
         if command in NEW_COMMANDS or screening_id is None:
             turn = screenings.create_screening(db, user=user, bot=bot)
             _point_at(db, activity, turn.screening.id)

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(length=64), nullable=True),
         sa.Column("service_url", sa.String(length=500), nullable=False),
         sa.Column("screening_id", sa.String(length=32), nullable=True),
+        sa.Column("started_by_activity", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -294,3 +294,15 @@ def test_a_message_back_click_is_the_answer(teams, db, client, clinician):
     s = client.get(f"/api/screenings/{current_screening(db, teams)}", headers=clinician.h).json()
     said = [m["text"] for m in s["transcript"] if m["sender"] == "clinician"]
     assert said[-1] == "Male."
+
+
+def test_a_start_delivered_twice_opens_one_screening(teams, standin, db):
+    activity = teams.activity("hello")
+    assert teams.post(activity).status_code == 200
+    first, sent = current_screening(db, teams), len(standin.activities)
+    assert teams.post(activity).status_code == 200
+    assert current_screening(db, teams) == first and len(standin.activities) == sent
+    mine = db.scalar(select(func.count()).select_from(Screening).where(Screening.id == first))
+    assert mine == 1
+    assert teams_service.STARTED in texts(teams.say("new screening"))
+    assert current_screening(db, teams) != first
