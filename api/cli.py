@@ -5,6 +5,10 @@ create-admin                 the first admin, once (SCREENER_ADMIN_EMAIL / _PASS
                              generated password printed once); does nothing if one exists
 create-user EMAIL ROLE       a user (--password, or SCREENER_USER_PASSWORD, or token-only)
 create-token EMAIL NAME      an API token for a user, printed once
+teams-link EMAIL AAD_ID      let this Teams user (Entra ID object id) screen as EMAIL
+teams-unlink AAD_ID          remove a Teams user's link (their next message is refused)
+teams-links                  list the Teams links
+teams-package                the Teams app zip a Teams admin uploads (see README)
 """
 
 from __future__ import annotations
@@ -60,9 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     token = sub.add_parser("create-token", help="create an API token for a user")
     token.add_argument("email")
     token.add_argument("name")
+    link = sub.add_parser("teams-link", help="link a Teams user to a screener account")
+    link.add_argument("email")
+    link.add_argument("aad_object_id", help="the Teams user's Entra ID object id (a GUID)")
+    unlink = sub.add_parser("teams-unlink", help="remove a Teams user's link")
+    unlink.add_argument("aad_object_id")
+    sub.add_parser("teams-links", help="list the Teams links")
+    package = sub.add_parser("teams-package", help="build the Teams app package (zip)")
+    package.add_argument("--out", default="dist/trial-screener-teams.zip")
+    package.add_argument("--app-id", help="default: SCREENER_TEAMS_APP_ID")
+    package.add_argument(
+        "--host", help="public host of the API; default: SCREENER_TEAMS_PUBLIC_HOST"
+    )
+    package.add_argument("--version", default=None, help="app version (semver); default 1.0.0")
     args = parser.parse_args(argv)
 
     settings = get_settings()
+    if args.command == "teams-package":
+        return _teams_package(args, settings)
     if args.command == "migrate":
         migrate()
         print(f"database at {settings.database_url.split('@')[-1]} is at the latest revision")
@@ -103,7 +122,56 @@ def main(argv: list[str] | None = None) -> int:
             db.commit()
             print(secret)
             return 0
+        if args.command.startswith("teams-"):
+            return _teams_links(db, args)
     return 2
+
+
+def _teams_links(db, args: argparse.Namespace) -> int:
+    """The admin's Teams links: who in Teams is which screener account."""
+    from api.teams import service as teams
+    from api.users import service as users
+
+    if args.command == "teams-links":
+        for link in teams.list_links(db):
+            print(f"{link.aad_object_id}  {link.user.email}  ({link.user.role})")
+        return 0
+    if args.command == "teams-unlink":
+        if not teams.unlink_user(db, aad_object_id=args.aad_object_id):
+            print(f"error: no link for {args.aad_object_id}", file=sys.stderr)
+            return 1
+        db.commit()
+        print(f"unlinked {args.aad_object_id}")
+        return 0
+    owner = users.get_user_by_email(db, email=args.email)
+    if owner is None:
+        print(f"error: no user {args.email}", file=sys.stderr)
+        return 1
+    try:
+        link = teams.link_user(db, aad_object_id=args.aad_object_id, user=owner)
+    except teams.LinkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    db.commit()
+    print(f"linked Teams user {link.aad_object_id} to {owner.email} ({owner.role})")
+    return 0
+
+
+def _teams_package(args: argparse.Namespace, settings) -> int:
+    from api.teams.manifest import ManifestError, build_package
+
+    try:
+        path = build_package(
+            Path(args.out),
+            app_id=args.app_id or settings.teams_app_id,
+            host=args.host or settings.teams_public_host,
+            version=args.version,
+        )
+    except ManifestError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} (upload it in the Teams admin center: Manage apps > Upload)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from api.review.service import ReviewError
 from api.screenings import service as screenings
 from api.screenings.bot_client import BotClient, RasaClient
 from api.screenings.routes import router as screenings_router
+from api.teams.routes import build_runtime
+from api.teams.routes import router as teams_router
 from api.users.routes import router as users_router
 from api.users.throttle import SignInThrottle
 
@@ -39,6 +41,8 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
         close = getattr(app.state.bot, "close", None)
         if close:
             close()
+        if app.state.teams is not None:
+            app.state.teams.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -53,6 +57,7 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.bot = bot or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
     app.state.sign_in_throttle = SignInThrottle()
+    app.state.teams = build_runtime(settings)  # None unless SCREENER_TEAMS_APP_ID is set
     app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)
 
     def handler(status: int):
@@ -78,7 +83,8 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
 
     app.add_exception_handler(OperationalError, database_down)
 
-    for router in (users_router, screenings_router, review_router, exports_router):
+    routers = (users_router, screenings_router, review_router, exports_router, teams_router)
+    for router in routers:
         app.include_router(router, responses=COMMON_ERRORS)
 
     install_pages(app)  # the browser pages at /, /home, /screenings/..., /review, /admin

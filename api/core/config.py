@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,42 @@ class Settings(BaseSettings):
     max_message_chars: int = 5000
     admin_email: str | None = None
     admin_password: str | None = None
+
+    # ---- Microsoft Teams (api/teams; README "Microsoft Teams") ----
+    # The bot's Microsoft App ID (the Azure Bot resource's app registration); unset = Teams off.
+    teams_app_id: str | None = None
+    # The app registration's client secret, for replies through the Bot Connector.
+    teams_app_password: str | None = None
+    # single_tenant: replies get tokens from this tenant, and only its conversations are served;
+    # multi_tenant: tokens from the botframework.com tenant, any tenant (or teams_tenants).
+    teams_app_type: Literal["single_tenant", "multi_tenant"] = "single_tenant"
+    teams_tenant_id: str | None = None
+    # Multi-tenant only: the tenants whose conversations are served (empty = any).
+    teams_tenants: list[str] = Field(default_factory=list)
+    # Where the Bot Connector's signing keys are published, and who signs its tokens.
+    teams_openid_metadata_url: str = (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
+    teams_token_issuers: list[str] = Field(default_factory=lambda: ["https://api.botframework.com"])
+    # Client-credentials token endpoint for replies; empty = derived from the app type.
+    teams_token_endpoint: str | None = None
+    teams_token_scope: str = "https://api.botframework.com/.default"
+    # Seconds of clock difference tolerated on exp/nbf.
+    teams_clock_skew: int = 60
+    # Seconds to keep the signing keys before fetching them again (an unknown key id refetches).
+    teams_keys_ttl: int = 6 * 3600
+    # Seconds to wait for the token endpoint and the Bot Connector.
+    teams_http_timeout: float = 10.0
+    # Where the package command points validDomains (the public host of POST /api/messages).
+    teams_public_host: str | None = None
+
+    def teams_token_url(self) -> str:
+        """The token endpoint for replies: the tenant's own for a single-tenant registration,
+        botframework.com's for a multi-tenant one, unless set explicitly."""
+        if self.teams_token_endpoint:
+            return self.teams_token_endpoint
+        tenant = self.teams_tenant_id if self.teams_app_type == "single_tenant" else None
+        return f"https://login.microsoftonline.com/{tenant or 'botframework.com'}/oauth2/v2.0/token"
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from api.core.config import get_settings
 from api.core.db import Base, make_engine
 from api.review import models as _review  # noqa: F401  (register the tables)
 from api.screenings import models as _screenings  # noqa: F401
+from api.teams import models as _teams  # noqa: F401
 from api.users import models as _users  # noqa: F401
 
 config = context.config

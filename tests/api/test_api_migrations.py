@@ -20,6 +20,8 @@ TABLES = {
     "messages",
     "verdicts",
     "audit_events",
+    "teams_user_links",
+    "teams_conversations",
     "alembic_version",
 }
 
