@@ -658,6 +658,39 @@ class Screening:
             elif record is not None:
                 del self.records[fact.id]
 
+    def take_back(self, turn: int) -> list[FactRecord]:
+        """Take back the latest message's answers ("go back", "undo"), asked at `turn`.
+
+        Every non-derived record of the latest turn goes: a record that replaced an earlier
+        value gets that value back, and its history keeps what was taken back (with the turn
+        it was taken back at), so a coordinator still sees it; a record with nothing before it
+        is removed (the API's transcript keeps the words).  Facts derived from it follow.
+        Returns the records taken back, empty when nothing is recorded.
+        """
+        answered = [r for r in self.records.values() if r.source != "derived"]
+        if not answered:
+            return []
+        latest = max(r.turn for r in answered)
+        taken = [r for r in answered if r.turn == latest]
+        for record in taken:
+            earlier = [h for h in record.history if "taken_back" not in h]
+            if not earlier:
+                del self.records[record.fact]
+                continue
+            previous = earlier[-1]
+            kept = [h for h in record.history if h is not previous]
+            gone = {**record.to_dict(), "taken_back": turn}
+            self.records[record.fact] = FactRecord(
+                record.fact,
+                value_from_json(previous["value"]),
+                previous["text"],
+                previous["turn"],
+                previous["source"],
+                [*kept, {k: gone[k] for k in ("value", "text", "turn", "source", "taken_back")}],
+            )
+        self._derive(turn)
+        return taken
+
 
 def _group_none(fact: Fact, none: Any) -> Value:
     """A group item's "none of these" value in the fact's terms (">12" months for an MI)."""

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.reading import read_message
+from bot.actions.start import restart, restart_confirmed
 from bot.actions.state import SLOT, emit, form_active, load, open_trials, save, screening_of
 from bot.actions.text import HELP, chosen_trials, not_usable, summary_lines, trial_list
 from criteria import Screening
@@ -113,7 +114,8 @@ class ActionStop(Action):
 
 
 class ActionUpdate(Action):
-    """A message outside the form (facts, a correction, trials, "don't know", off-topic).
+    """A message outside the form (facts, a correction, trials, "don't know", off-topic, or
+    the yes / no to "Start over ...?").
 
     Reads it through `criteria`; the form runs next and asks what is still needed or ends with
     the summary.
@@ -129,6 +131,12 @@ class ActionUpdate(Action):
         text = message.get("text") or ""
         intent = (message.get("intent") or {}).get("name")
         state = load(tracker)
+        confirmed = restart_confirmed(tracker, state)
+        if confirmed:
+            return restart(dispatcher, tracker)
+        if confirmed is False:
+            dispatcher.utter_message(text="Nothing was cleared; let's go on.")
+            return []
         screening = screening_of(state)
         trials = open_trials()
         chosen = chosen_trials(text, trials) if intent == "choose_trials" else None

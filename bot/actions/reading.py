@@ -45,6 +45,26 @@ def _repeated_twice(state: dict[str, Any], asked: str, outcome: Any) -> bool:
     return count >= 2
 
 
+def _unusable_twice(state: dict[str, Any], asked: str) -> bool:
+    """Is this the second (or later) answer in a row the pending question could not use?"""
+    previous = state.get("unusable") or {}
+    count = previous.get("count", 0) + 1 if previous.get("fact") == asked else 1
+    state["unusable"] = {"fact": asked, "count": count}
+    return count >= 2
+
+
+def offer_choices(dispatcher: CollectingDispatcher, screening: Screening, asked: str) -> None:
+    """After two unusable answers: the question's quick replies and "skip", not the same words."""
+    fact = screening.facts[asked]
+    choices = [*fact.quick_replies, "skip"]
+    dispatcher.utter_message(
+        text=f"I still can't use that for the {fact.label}. "
+        + ("Pick an answer below, or say “skip”" if fact.quick_replies else "Say “skip”")
+        + " to leave it unknown for now and go on.",
+        buttons=[{"title": c, "payload": c} for c in choices],
+    )
+
+
 def read_message(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -76,8 +96,15 @@ def read_message(
     before = {slug: v.status for slug, v in screening.verdicts().items()}
     outcome = screening.answer(text, turn, asked)
     set_outcome(state, tracker, outcome)
+    unusable = (outcome.blocked or not outcome.noticed) and kind != "foreign"
+    twice = bool(asked and unusable and not is_unknown(text) and _unusable_twice(state, asked))
+    if asked and not unusable:
+        state["unusable"] = None
     for rejected in outcome.rejected:
         dispatcher.utter_message(text=rejected.message)
+    if twice:
+        offer_choices(dispatcher, screening, asked)
+        return outcome.blocked
     if outcome.blocked:
         return True
     if not outcome.noticed:

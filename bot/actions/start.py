@@ -1,7 +1,12 @@
-"""Starting a screening (with the trials from metadata or chosen by the clinician), restarting."""
+"""Starting a screening (with the trials from metadata or chosen by the clinician), restarting.
+
+"restart" clears every answer, so it is asked back first: the next message "yes" clears
+(`restart_confirmed`), "no" goes on with the pending question, anything else is read as usual.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.state import SLOT, empty_state, load, open_trials, user_turn
+from bot.actions.state import SLOT, emit, empty_state, load, open_trials, user_turn
 from bot.actions.text import trial_list
 
 GREETING = (
@@ -66,8 +71,59 @@ class ActionStartScreening(Action):
         return reset_events(empty_state(chosen))
 
 
-class ActionRestartScreening(Action):
+RESTART_QUESTION = "Start over and clear every answer for this patient? yes / no"
+RESTART_ASKED = "restart_asked"  # in the state: the turn "restart" was asked back at
+_YES = re.compile(
+    r"^\W*(?:y|yes|yeah|yep|yup|sure|ok|okay|confirm(?:ed)?|go ahead|do it|please do)\b", re.I
+)
+_NO = re.compile(
+    r"^\W*(?:n|no|nope|nah|don'?t|do not|keep|cancel|go on|continue|never ?mind)\b", re.I
+)
+
+
+def restart_confirmed(tracker: Tracker, state: dict[str, Any]) -> bool | None:
+    """The answer to "Start over ...?": True (yes), False (no), None (not an answer to it).
+
+    Only the message right after the question counts; anything else is read as usual."""
+    if state.get(RESTART_ASKED) != user_turn(tracker) - 1:
+        return None
+    text = (tracker.latest_message or {}).get("text") or ""
+    if _YES.search(text) and not _NO.search(text):
+        return True
+    if _NO.search(text):
+        return False
+    return None
+
+
+def restart(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
     """Start over with the same patient's trials; every answer is cleared."""
+    state = empty_state(load(tracker)["trials"])
+    state["restarted_turn"] = user_turn(tracker)  # tells the API the facts go on purpose
+    dispatcher.utter_message(text="Starting over: every answer for this patient is cleared.")
+    return reset_events(state)
+
+
+class ActionConfirmRestart(Action):
+    """ "restart": ask before clearing; the form pauses so only this question is pending."""
+
+    def name(self) -> str:
+        return "action_confirm_restart"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        state = load(tracker)
+        state[RESTART_ASKED] = user_turn(tracker)
+        dispatcher.utter_message(
+            text=RESTART_QUESTION,
+            buttons=[{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}],
+        )
+        emit(dispatcher, tracker, state)
+        return [SlotSet(SLOT, state), SlotSet("requested_slot", None)]
+
+
+class ActionRestartScreening(Action):
+    """Start over at once (the clinician said yes, or a client that has asked already)."""
 
     def name(self) -> str:
         return "action_restart_screening"
@@ -75,7 +131,4 @@ class ActionRestartScreening(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        state = empty_state(load(tracker)["trials"])
-        state["restarted_turn"] = user_turn(tracker)  # tells the API the facts go on purpose
-        dispatcher.utter_message(text="Starting over: every answer for this patient is cleared.")
-        return reset_events(state)
+        return restart(dispatcher, tracker)

@@ -30,6 +30,12 @@ INTENT_WORDS = {
     ),
     "list_trials": re.compile(r"\btrials?\b|\bstud(?:y|ies)\b|\bprotocols?\b|\bopen\b", re.I),
     "start_screening": re.compile(r"^/start_screening|\bscreen(?:ing)?\b", re.I),
+    "go_back": re.compile(
+        r"\bgo(?:ing)? back\b|\bstep back\b|\bback (?:up|one)\b|\bun-?do\b|\brevert\b|"
+        r"\btake (?:it|that|this|my (?:last )?answer) back\b|\bprevious question\b|"
+        r"\blast (?:question|answer)\b|\bscratch that\b",
+        re.I,
+    ),
 }
 
 
@@ -96,9 +102,29 @@ def ineligible_now(verdict: Verdict) -> str:
     return f"✗ {verdict.title}: not eligible. " + "; ".join(reasons) + "."
 
 
+def _section(heading: str, items: list[str]) -> str:
+    """A heading with one indented line per item, or nothing at all when there are no items."""
+    if not items:
+        return ""
+    return "\n" + heading + ":\n" + "\n".join(f"  {item}" for item in items)
+
+
+def _passing(verdict: Verdict, kind: str) -> list[str]:
+    """The criteria of one kind the patient passes, each with the clinician's words."""
+    return [
+        f"“{c.text.rstrip(';.')}” — {_quote(c.evidence)}"
+        for c in verdict.criteria
+        if c.type == kind and c.passes and c.evidence
+    ]
+
+
 def summary_lines(screening: Screening) -> list[str]:
     """One message per trial: the verdict, the deciding criteria with the clinician's words,
-    and what must still be confirmed at enrollment."""
+    and what must still be confirmed at enrollment.
+
+    An eligible trial lists its inclusions under "Met" and its exclusions under "No exclusion
+    found": an exclusion that is "met" would exclude the patient, so it is never called met.
+    """
     lines = []
     for verdict in screening.verdicts().values():
         if verdict.status == INELIGIBLE:
@@ -106,12 +132,9 @@ def summary_lines(screening: Screening) -> list[str]:
             continue
         if verdict.status == "eligible":
             head = f"✓ {verdict.title}: eligible at prescreening."
-            met = [
-                f"“{c.text.rstrip(';.')}” — {_quote(c.evidence)}"
-                for c in verdict.criteria
-                if c.passes and c.evidence
-            ]
-            body = ("\nMet: " + "\n  ".join(["", *met])) if met else ""
+            body = _section("Met", _passing(verdict, "inclusion")) + _section(
+                "No exclusion found", _passing(verdict, "exclusion")
+            )
         else:
             head = (
                 f"? {verdict.title}: incomplete — still unknown: "
@@ -123,12 +146,8 @@ def summary_lines(screening: Screening) -> list[str]:
                 + "; ".join(f"“{r.text.rstrip(';.')}”" for r in verdict.reasons)
                 + "."
             )
-        confirm = ""
-        if verdict.to_confirm:
-            confirm = "\nConfirm at enrollment:\n  " + "\n  ".join(
-                f"- {c}" for c in verdict.to_confirm
-            )
-        lines.append(head + body + confirm)
+        confirm = _section("Confirm at enrollment", [f"- {c}" for c in verdict.to_confirm])
+        lines.append("\n".join(line.rstrip() for line in (head + body + confirm).split("\n")))
     return lines
 
 
@@ -141,5 +160,6 @@ HELP = (
     "I prescreen a patient against the open trials, one question at a time. Answer in your "
     "own words (“He is 58”, “ECOG 1”, “WBC 5.4”); you can give several facts at once. "
     "You can also say: “why do you ask?”, “don't know” or “pending”, “skip”, correct an "
-    "earlier answer (“sorry, she is 68, not 72”), “which trials are open?”, “restart” or “stop”."
+    "earlier answer (“sorry, she is 68, not 72”), “go back” or “undo” (takes back your last "
+    "answer and asks it again), “which trials are open?”, “restart” or “stop”."
 )

@@ -19,6 +19,12 @@ CONVERSATIONS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("trials-given", {"trials": BOTH}, ["Lung adenocarcinoma, confirmed by histology."]),
     ("trials-asked", {"trials": None}, []),
     ("unknown-answer", {"trials": ["primary-rt"]}, ["I don't know"]),
+    (
+        "restart-asked-back",
+        {"trials": BOTH},
+        ["Lung adenocarcinoma, confirmed by histology.", "restart", "yes"],
+    ),
+    ("taken-back", {"trials": BOTH}, ["Lung adenocarcinoma, confirmed by histology.", "undo"]),
 ]
 
 

@@ -15,6 +15,7 @@ TRIALS = load_trials()
 # compares these with a recorded real payload).
 TRIALS_QUESTION = "Which trials should I screen this patient for?"
 ALL_TRIALS = "All open trials"
+RESTART_QUESTION = "Start over and clear every answer for this patient? yes / no"
 
 
 def trials_asking() -> dict[str, Any]:
@@ -43,7 +44,8 @@ class _Conversation:
     asked: str | None = None
     turn: int = 0
     choosing: bool = False
-    restarted: bool = False  # this turn started the screening over
+    restarted: bool = False  # this turn started the screening over (or took facts back)
+    restart_asked: bool = False  # the last turn asked "Start over ...? yes / no"
 
 
 @dataclass
@@ -112,10 +114,23 @@ class FakeRasa:
         if message == "/start_screening":
             conv.__init__()
         conv.turn += 1  # like Rasa: every clinician message is a turn, /start_screening too
+        confirming, conv.restart_asked = conv.restart_asked, False
         if message == "restart" and conv.screening is not None:
+            # like action_confirm_restart: asked back, the form paused, nothing cleared yet
+            conv.restart_asked = True
+            buttons = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"}]
+            out.append({"recipient_id": sender, "text": RESTART_QUESTION, "buttons": buttons})
+            return [*out, self._custom(sender, conv, asking=None)]
+        if confirming and message == "yes" and conv.screening is not None:
             conv.screening = Screening(conv.screening.trials)
             conv.restarted = True
             out.append({"recipient_id": sender, "text": "Starting over."})
+        elif confirming and message == "no":
+            out.append({"recipient_id": sender, "text": "Nothing was cleared; let's go on."})
+        elif message in ("undo", "go back") and conv.screening is not None:
+            taken = conv.screening.take_back(conv.turn)
+            conv.restarted = any(r.fact not in conv.screening.records for r in taken)
+            out.append({"recipient_id": sender, "text": "Taken back."})
         elif message == "/start_screening":
             if metadata.get("trials"):
                 conv.screening = Screening({s: TRIALS[s] for s in metadata["trials"]})

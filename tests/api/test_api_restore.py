@@ -90,9 +90,20 @@ def test_a_turn_that_would_lose_facts_is_refused(client, clinician, bot, db):
 
 def test_the_clinician_may_start_over(client, clinician, bot, db):
     sid, _ = three_answers_in(client, clinician)
+    before = recorded(db, sid)
     body = say(client, clinician, sid, "restart")
+    assert body["delivered"] and recorded(db, sid) == before  # asked back first
+    body = say(client, clinician, sid, "yes", cmid="c-yes")
     assert body["delivered"] and recorded(db, sid) == {}
     assert bot.calls[-1]["sender"] == sid
+
+
+def test_a_taken_back_answer_is_applied_not_refused(client, clinician, bot, db):
+    sid, _ = three_answers_in(client, clinician)
+    before = recorded(db, sid)
+    body = say(client, clinician, sid, "undo", cmid="c-undo")
+    after = recorded(db, sid)
+    assert body["delivered"] and len(after) < len(before) and set(after) < set(before)
 
 
 def test_a_correction_that_undoes_a_derived_fact_is_applied(client, clinician, bot, db):

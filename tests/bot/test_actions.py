@@ -15,9 +15,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.form import ActionAskAnswer, ActionAskTrials, ValidateScreeningForm, misrouted
 from bot.actions.outside import ActionHelp, ActionListTrials, ActionStop, ActionUpdate, ActionWhy
-from bot.actions.start import ActionRestartScreening, ActionStartScreening
+from bot.actions.start import (
+    RESTART_QUESTION,
+    ActionConfirmRestart,
+    ActionRestartScreening,
+    ActionStartScreening,
+)
 from bot.actions.state import empty_state, open_trials
 from bot.actions.summary import ActionScreeningSummary
+from bot.actions.takeback import ActionTakeBack
 from bot.actions.text import chosen_trials
 from criteria.reading.message import kind_of
 
@@ -376,3 +382,202 @@ def test_summary_per_trial_with_evidence_and_enrollment():
     payload = custom(dispatcher)
     assert payload["status"] == "complete"
     assert {v["status"] for v in payload["verdicts"].values()} == {"eligible"}
+
+
+def clean_screening():
+    from criteria import Screening
+
+    s = Screening({slug: open_trials()[slug] for slug in BOTH})
+    answers = {
+        "histology": "Lung adenocarcinoma", "stage": "IV", "age": "58", "sex": "Male",
+        "ecog": "0", "metastases": "2", "brain_metastases": "No", "prior_treatment": "No",
+        "life_expectancy": "more than six months", "wbc": "7.0", "anc": "4.5", "plt": "310",
+        "hgb": "135 g/L", "bilirubin": "0.7 x ULN", "ast_alt": "normal",
+        "creatinine": "0.9 x ULN", "fev1": "82%", "other_malignancy": "none", "allergy": "no",
+    }  # fmt: skip
+    for i, (fact, text) in enumerate(answers.items(), 1):
+        s.answer(text, i, fact)
+    assert s.complete
+    return s
+
+
+def test_summary_lists_inclusions_as_met_and_exclusions_as_no_exclusion_found():
+    s = clean_screening()
+    state = {**empty_state(BOTH), **s.to_dict()}
+    dispatcher, _ = run(
+        ActionScreeningSummary(), make_tracker("no", slots={"screening": state}, turns=30)
+    )
+    lines = texts(dispatcher)[1:]
+    assert len(lines) == 2
+    for line, verdict in zip(lines, s.verdicts().values(), strict=True):
+        assert line.startswith(f"✓ {verdict.title}: eligible at prescreening.")
+        body = line.split("\n")
+        assert all(row == row.rstrip() for row in body), "no trailing spaces"
+        headings = [i for i, row in enumerate(body) if row.endswith(":")]
+        for i in headings:  # no empty heading: every heading has an indented line under it
+            assert i + 1 < len(body) and body[i + 1].startswith("  "), body[i]
+        sections = {body[i]: [] for i in headings}
+        current = None
+        for row in body[1:]:
+            if row in sections:
+                current = row
+            elif current:
+                sections[current].append(row.strip())
+        for c in verdict.criteria:
+            if not (c.passes and c.evidence):
+                continue
+            quoted = f"“{c.text.rstrip(';.')}”"
+            where = "Met:" if c.type == "inclusion" else "No exclusion found:"
+            assert any(r.startswith(quoted) for r in sections[where]), (where, c.text)
+        assert "Met:" in sections and "No exclusion found:" in sections
+
+
+def test_summary_has_no_empty_heading_when_nothing_was_passed_with_evidence():
+    from bot.actions.text import summary_lines
+
+    s = clean_screening()
+    for line in summary_lines(s):
+        assert "Met:\n\n" not in line and not line.endswith(":")
+        assert all(row == row.rstrip() for row in line.split("\n"))
+
+
+# ---- restart asks first ------------------------------------------------------------------------
+
+
+def confirm_restart(state: dict[str, Any], active: bool = True) -> dict[str, Any]:
+    dispatcher, events = run(
+        ActionConfirmRestart(),
+        make_tracker("restart", "restart_screening", slots={"screening": state}, turns=6,
+                     active=active),
+    )  # fmt: skip
+    message = next(m for m in dispatcher.messages if m.get("text"))
+    assert message["text"] == RESTART_QUESTION
+    assert [b["payload"] for b in message["buttons"]] == ["yes", "no"]
+    new = slot(events, "screening")
+    assert new["records"] == state["records"], "nothing is cleared before the yes"
+    assert slot(events, "requested_slot") is None
+    assert custom(dispatcher)["restarted"] is False
+    return new
+
+
+def test_restart_asks_first_and_yes_clears():
+    state = state_with(histology="NSCLC", stage="IV")
+    asked = confirm_restart(state)
+    dispatcher, events = run(
+        ActionUpdate(), make_tracker("yes", active=False, slots={"screening": asked}, turns=7)
+    )
+    assert "every answer for this patient is cleared" in texts(dispatcher)[0]
+    new = slot(events, "screening")
+    assert new["records"] == {} and slot(events, "trials") == BOTH
+    assert new["restarted_turn"] == 7
+
+
+@pytest.mark.parametrize("reply", ["no", "No, keep them", "nope"])
+def test_restart_no_goes_on_with_nothing_cleared(reply):
+    state = {**state_with(histology="NSCLC", stage="IV"), "asked": "age"}
+    asked = confirm_restart(state)
+    dispatcher, events = run(
+        ActionUpdate(), make_tracker(reply, active=False, slots={"screening": asked}, turns=7)
+    )
+    assert texts(dispatcher) == ["Nothing was cleared; let's go on."]
+    assert events == []  # the screening is as it was; the form asks the pending question
+
+
+def test_after_restart_any_other_message_is_read_as_usual():
+    state = {**state_with(histology="NSCLC", stage="IV"), "asked": "age"}
+    asked = confirm_restart(state)
+    _dispatcher, events = run(
+        ActionUpdate(), make_tracker("He is 58", active=False, slots={"screening": asked}, turns=7)
+    )
+    new = slot(events, "screening")
+    assert new["records"]["age"]["value"] == 58 and new["records"]["stage"]["value"] == "IV"
+    # a yes that is not the reply to the question (a later turn) clears nothing
+    _dispatcher, events = run(
+        ActionUpdate(), make_tracker("yes", active=False, slots={"screening": new}, turns=8)
+    )
+    assert slot(events, "screening")["records"]["stage"]["value"] == "IV"
+
+
+# ---- go back / undo ----------------------------------------------------------------------------
+
+
+def test_go_back_takes_back_the_last_answer_and_the_form_asks_it_again():
+    state = state_with(histology="NSCLC", stage="IV", age="75")
+    assert "age" in state["records"]
+    dispatcher, events = run(
+        ActionTakeBack(), make_tracker("go back", "go_back", slots={"screening": state}, turns=5)
+    )
+    said = "\n".join(texts(dispatcher))
+    assert "Taken back: age 75 (“75”)." in said
+    assert "Oligometastatic NSCLC: local radiotherapy: no longer excluded." in said
+    new = slot(events, "screening")
+    assert "age" not in new["records"] and new["restarted_turn"] == 5
+    dispatcher, _ = run(ActionAskAnswer(), make_tracker(slots={"screening": new}, turns=5))
+    assert custom(dispatcher)["asking"]["fact"] == "age"
+    assert custom(dispatcher)["restarted"] is True  # the API lets the taken-back fact go
+
+
+def test_undo_of_a_correction_brings_the_earlier_value_back():
+    state = state_with(histology="NSCLC", stage="IV", age="72")
+    _dispatcher, result = answer(state, "sorry, she is 68, not 72", "sex")
+    dispatcher, events = run(
+        ActionTakeBack(),
+        make_tracker("undo", "go_back", slots={"screening": result["screening"]}, turns=6),
+    )
+    assert "; it is 72 again." in texts(dispatcher)[0]
+    age = slot(events, "screening")["records"]["age"]
+    assert age["value"] == 72 and age["history"][-1]["value"] == 68
+    assert age["history"][-1]["taken_back"] == 6
+    assert slot(events, "screening").get("restarted_turn") is None  # no fact goes
+
+
+def test_go_back_with_nothing_recorded_says_so():
+    dispatcher, events = run(
+        ActionTakeBack(),
+        make_tracker("undo", "go_back", slots={"screening": empty_state(BOTH)}, turns=2),
+    )
+    assert texts(dispatcher) == ["There is no answer to take back yet."]
+    assert slot(events, "screening")["records"] == {}
+
+
+def test_go_back_words_keep_answers_out_of_the_form():
+    tracker = make_tracker("go back", "go_back", slots={"requested_slot": "answer"})
+    assert misrouted(tracker, "answer") == {}
+    tracker = make_tracker("back pain", "go_back", slots={"requested_slot": "answer"})
+    assert misrouted(tracker, "answer") == {"answer": "back pain"}
+
+
+# ---- two unusable answers ----------------------------------------------------------------------
+
+
+def test_two_unusable_answers_offer_the_quick_replies_and_skip():
+    state = {**state_with(histology="NSCLC", stage="IV", age="58"), "asked": "sex"}
+    dispatcher, result = answer(state, "banana", "sex")
+    first = texts(dispatcher)
+    assert first[0].startswith("Sorry, I couldn't read that as the sex")
+    assert not any(m.get("buttons") for m in dispatcher.messages)
+    dispatcher, result = answer(result["screening"], "banana again", "sex")
+    second = dispatcher.messages[0]
+    assert second["text"] != first[0] and "skip" in second["text"]
+    assert [b["payload"] for b in second["buttons"]] == ["Male", "Female", "skip"]
+    assert result["screening"]["records"] == state["records"]
+    dispatcher, result = answer(result["screening"], "skip", "sex")
+    assert result["screening"]["records"]["sex"]["value"] is None
+
+
+def test_the_count_starts_again_after_a_usable_answer():
+    state = state_with(histology="NSCLC", stage="IV")
+    dispatcher, result = answer(state, "banana", "age")
+    dispatcher, result = answer(result["screening"], "58", "age")
+    dispatcher, result = answer(result["screening"], "banana", "sex")
+    assert texts(dispatcher)[0].startswith("Sorry, I couldn't read that as the sex")
+
+
+def test_an_implausible_value_twice_gives_the_reason_and_offers_skip():
+    state = state_with(histology="NSCLC", stage="IV")
+    _dispatcher, result = answer(state, "He is 300", "age")
+    dispatcher, result = answer(result["screening"], "He is 400", "age")
+    said = texts(dispatcher)
+    assert "not plausible" in said[0] and "Say “skip”" in said[1]
+    assert [b["payload"] for b in dispatcher.messages[1]["buttons"]] == ["skip"]
+    assert "age" not in result["screening"]["records"]

@@ -143,12 +143,56 @@ def test_unknown_skip_why_help_list_restart_stop(stack):
     next_fact = c.asking()
     c.say("pending")
     assert c.custom["state"]["records"][next_fact]["value"] is None
+    kept = c.custom["state"]["records"]
     texts = c.say("restart")
+    assert texts == ["Start over and clear every answer for this patient? yes / no"]
+    assert c.custom["state"]["records"] == kept and kept
+    texts = c.say("yes")
     assert c.custom["state"]["records"] == {} and c.asking() == "histology"
     texts = c.say("stop")
     assert any("stopped" in t for t in texts) and c.custom["asking"] is None
     c.say("Confirmed NSCLC")  # answering resumes the screening
     assert c.asking() == "stage"
+
+
+def test_restart_no_goes_on_and_go_back_asks_the_question_again(stack):
+    c = Conversation(stack.rasa, trials=["oligomet-rt", "primary-rt"])
+    c.start()
+    c.say("Confirmed NSCLC")
+    c.say("Stage IV")
+    assert c.asking() == "age"
+    c.say("restart")
+    buttons = [b["payload"] for r in c.replies for b in r.get("buttons", [])]
+    assert buttons == ["yes", "no"] and c.custom["asking"] is None
+    texts = c.say("no")
+    assert "Nothing was cleared; let's go on." in texts and c.asking() == "age"
+    assert c.custom["state"]["records"]["stage"]["value"] == "IV"
+    c.say("75")
+    assert c.verdicts()["oligomet-rt"] == "ineligible" and c.asking() != "age"
+    texts = c.say("go back")
+    assert any(t.startswith("Taken back: age 75") for t in texts) and c.asking() == "age"
+    assert "age" not in c.custom["state"]["records"]
+    assert c.verdicts()["oligomet-rt"] != "ineligible"
+    c.say("68")
+    c.say("sorry, it is 72, not 68")
+    assert c.custom["state"]["records"]["age"]["value"] == 72
+    texts = c.say("undo")
+    age = c.custom["state"]["records"]["age"]
+    assert age["value"] == 68 and age["history"][-1]["value"] == 72
+    assert any("it is 68 again" in t for t in texts)
+
+
+def test_two_unusable_answers_offer_quick_replies_and_skip(stack):
+    c = Conversation(stack.rasa, trials=["oligomet-rt", "primary-rt"])
+    c.start()
+    first = c.say("banana split")
+    assert c.asking() == "histology" and not any("skip" in t for t in first)
+    second = c.say("purple monkey dishwasher")
+    assert second[0] != first[0] and "skip" in second[0]
+    offered = [b["payload"] for b in c.replies[0].get("buttons", [])]
+    assert offered[-1] == "skip" and len(offered) > 1
+    c.say(offered[-1])
+    assert c.custom["state"]["records"]["histology"]["value"] is None
 
 
 @pytest.mark.parametrize(

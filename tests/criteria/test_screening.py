@@ -247,3 +247,48 @@ def test_messages_that_name_their_fact_are_recorded_whatever_was_asked(order):
     for turn, index in enumerate(order, start=1):
         s.answer(NAMED_FACTS[index], turn, asked=s.next_fact().id)
     assert {"histology", "stage", "age", "sex"} <= set(s.records)
+
+
+# ---- taking back an answer ("go back", "undo") ---------------------------------------------
+
+
+def test_take_back_removes_the_latest_answer_and_asks_it_again():
+    s = Screening(TRIALS)
+    s.answer("NSCLC, confirmed on histology", 1, asked="histology")
+    s.answer("stage IV", 2, asked="stage")
+    asked_before = s.next_fact().id
+    s.answer("58", 3, asked=asked_before)
+    taken = s.take_back(4)
+    assert [r.fact for r in taken] == [asked_before] and taken[0].value == 58
+    assert asked_before not in s.records and s.next_fact().id == asked_before
+    assert {"histology", "stage"} <= set(s.records)
+
+
+def test_take_back_of_a_correction_restores_the_earlier_value_and_keeps_the_taken_one():
+    s = Screening(TRIALS)
+    s.answer("72", 1, asked="age")
+    s.answer("sorry, she is 68, not 72", 2, asked="sex")
+    assert s.records["age"].value == 68
+    taken = s.take_back(3)
+    assert [r.fact for r in taken] == ["age"]
+    age = s.records["age"]
+    assert (age.value, age.text, age.turn) == (72, "72", 1)
+    assert [(h["value"], h["turn"], h.get("taken_back")) for h in age.history] == [(68, 2, 3)]
+    assert s.verdict("oligomet-rt").status == INELIGIBLE  # 72 is over 70 again
+    # a second take-back finds nothing earlier than 72: the record goes
+    assert [r.value for r in s.take_back(4)] == [72] and "age" not in s.records
+
+
+def test_take_back_takes_the_whole_latest_message_and_its_derived_facts():
+    s = Screening(TRIALS)
+    s.answer("stage IV", 1, asked="stage")
+    s.answer("71-year-old man, squamous NSCLC, ECOG 1", 2, asked="histology")
+    assert s.records["pregnant"].source == "derived"
+    taken = {r.fact for r in s.take_back(3)}
+    assert {"age", "sex", "histology", "ecog"} <= taken and "pregnant" not in taken
+    assert set(s.records) == {"stage"}
+
+
+def test_take_back_with_nothing_recorded_changes_nothing():
+    s = Screening(TRIALS)
+    assert s.take_back(1) == [] and s.records == {}
