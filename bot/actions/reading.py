@@ -55,11 +55,11 @@ def _unusable_twice(state: dict[str, Any], asked: str) -> bool:
 
 def offer_choices(dispatcher: CollectingDispatcher, screening: Screening, asked: str) -> None:
     """After two unusable answers: the question's quick replies and "skip", not the same words."""
-    fact = screening.facts[asked]
-    choices = [*fact.quick_replies, "skip"]
+    question = screening.facts.get(asked) or screening.groups[asked]
+    choices = [*question.quick_replies, "skip"]
     dispatcher.utter_message(
-        text=f"I still can't use that for the {fact.label}. "
-        + ("Pick an answer below, or say “skip”" if fact.quick_replies else "Say “skip”")
+        text=f"I still can't use that for the {screening.label_of(asked)}. "
+        + ("Pick an answer below, or say “skip”" if question.quick_replies else "Say “skip”")
         + " to leave it unknown for now and go on.",
         buttons=[{"title": c, "payload": c} for c in choices],
     )
