@@ -93,15 +93,7 @@ async def signin(request: Request, db: DbSession) -> Response:
     cookie = users.start_session(db, user=user, settings=settings)
     db.commit()
     response = RedirectResponse("/home", status_code=303)
-    response.set_cookie(
-        settings.session_cookie,
-        cookie,
-        httponly=True,
-        samesite="strict",
-        secure=settings.cookie_secure,
-        max_age=int(settings.session_hours * 3600),
-        path="/",
-    )
+    users.set_session_cookie(response, cookie=cookie, settings=settings)
     response.delete_cookie(SIGNIN_COOKIE, path="/sign-in")
     return response
 

@@ -55,15 +55,7 @@ def login(body: LoginRequest, request: Request, response: Response, db: DbSessio
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong email or password")
     cookie = service.start_session(db, user=user, settings=settings)
     db.commit()
-    response.set_cookie(
-        settings.session_cookie,
-        cookie,
-        httponly=True,
-        samesite="strict",
-        secure=settings.cookie_secure,
-        max_age=int(settings.session_hours * 3600),
-        path="/",
-    )
+    service.set_session_cookie(response, cookie=cookie, settings=settings)
     response.headers[CSRF_HEADER] = csrf_token(cookie, settings.secret_key)
     return user
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from fastapi import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -52,6 +53,20 @@ def create_user(
 
 def list_users(db: Session) -> list[User]:
     return list(db.scalars(select(User).order_by(User.created_at, User.email)))
+
+
+def set_session_cookie(response: Response, *, cookie: str, settings: Settings) -> None:
+    """The browser session cookie, the same from the JSON login and the sign-in page:
+    HttpOnly, SameSite=Strict, Secure when configured, expiring with the session."""
+    response.set_cookie(
+        settings.session_cookie,
+        cookie,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+    )
 
 
 class SignInThrottled(Exception):
