@@ -142,7 +142,8 @@ class FakeRasa:
                 return [*out, self._custom(sender, conv, asking=asking)]
         elif conv.choosing:
             text = message.lower()
-            chosen = [s for s in TRIALS if s in text]
+            low = text.lower()  # a slug, or a quick reply's trial title, as the real bot takes
+            chosen = [s for s, t in TRIALS.items() if s in low or t.short_title.lower() in low]
             if "all" in text or not chosen:
                 chosen = list(TRIALS)
             conv.screening, conv.choosing = Screening({s: TRIALS[s] for s in chosen}), False

@@ -58,4 +58,7 @@ def test_sessions_ended_everywhere(app, make_user, admin, db):
         "/api/auth/login", json={"email": person.email, "password": "correct horse"}
     )
     assert r.status_code == 200
-    assert browsers[0].delete(f"/api/users/{person.id}/sessions").json() == {"ended": 1}
+    # a change made with the session cookie carries its CSRF token (given at login)
+    token = {"X-CSRF-Token": r.headers["X-CSRF-Token"]}
+    mine = browsers[0].delete(f"/api/users/{person.id}/sessions", headers=token)
+    assert mine.json() == {"ended": 1}
