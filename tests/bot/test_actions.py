@@ -397,6 +397,7 @@ def clean_screening():
     }  # fmt: skip
     for i, (fact, text) in enumerate(answers.items(), 1):
         s.answer(text, i, fact)
+    s.answer("None of these", len(answers) + 1, "checklist")
     assert s.complete
     return s
 
