@@ -358,20 +358,7 @@ def test_a_correction_after_the_end_updates_the_verdicts():
 
 
 def test_summary_per_trial_with_evidence_and_enrollment():
-    from criteria import Screening
-
-    s = Screening({slug: open_trials()[slug] for slug in BOTH})
-    answers = {
-        "histology": "Lung adenocarcinoma", "stage": "IV", "age": "58", "sex": "Male",
-        "ecog": "0", "metastases": "2", "brain_metastases": "No", "prior_treatment": "No",
-        "life_expectancy": "more than six months", "wbc": "7.0", "anc": "4.5", "plt": "310",
-        "hgb": "135 g/L", "bilirubin": "0.7 x ULN", "ast_alt": "normal",
-        "creatinine": "0.9 x ULN", "fev1": "82%", "other_malignancy": "none", "allergy": "no",
-    }  # fmt: skip
-    for i, (fact, text) in enumerate(answers.items(), 1):
-        s.answer(text, i, fact)
-    s.answer("None of these", len(answers) + 1, "checklist")
-    assert s.complete
+    s = clean_screening()
     state = {**empty_state(BOTH), **s.to_dict()}
     dispatcher, _ = run(
         ActionScreeningSummary(), make_tracker("no", slots={"screening": state}, turns=30)
