@@ -7,6 +7,11 @@ because the old one was behind).  The API sends the stored screening with every 
 status.  When that record knows more than this conversation, the screening slot is set from it
 and the form is reopened at the question the clinician was answering, so the message that
 follows is read as the answer to it: nothing is asked twice and no verdict goes back.
+
+The same action runs before every clinician message: each message starts a new Rasa session
+(domain.yml), so that a turn's cost does not grow with the conversation.  The slots, the open
+form and the number of earlier messages are carried over here, as they stood when the last
+session ended.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.state import SLOT, empty_state, open_trials
+from bot.actions.state import SLOT, TURNS_BEFORE, empty_state, open_trials, user_turn
 
 RECORD = "screening_record"  # the metadata key api/screenings/service.py sends
 METADATA_SLOT = "session_started_metadata"  # Rasa fills it with the first message's metadata
@@ -26,12 +31,12 @@ FORM = "screening_form"
 
 
 def carried_over(tracker: Tracker) -> dict[str, Any]:
-    """The slots an earlier session of this conversation set (what Rasa's default carries)."""
-    slots: dict[str, Any] = {}
-    for event in tracker.events:
-        if event.get("event") == "slot" and event.get("name") != METADATA_SLOT:
-            slots[event["name"]] = event.get("value")
-    return slots
+    """The slots as the last session left them (what Rasa's default carries over)."""
+    return {
+        name: value
+        for name, value in (tracker.slots or {}).items()
+        if value is not None and name not in (METADATA_SLOT, TURNS_BEFORE)
+    }
 
 
 def record_in(metadata: Any) -> dict[str, Any] | None:
@@ -88,6 +93,12 @@ class ActionSessionStart(Action):
         slots = carried_over(tracker)
         events: list[dict[str, Any]] = [SessionStarted()]
         events += [SlotSet(name, value) for name, value in slots.items()]
+        turns = user_turn(tracker)  # before the new message: every earlier session's messages
+        if turns:
+            events.append(SlotSet(TURNS_BEFORE, turns))
+        loop = (tracker.active_loop or {}).get("name")
+        if loop:
+            events.append(ActiveLoop(loop))
         record = record_in(tracker.get_slot(METADATA_SLOT))
         if record is not None and is_behind(slots.get(SLOT), record):
             events += restore_events(record)

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from criteria import AnswerOutcome, Fact, Screening, Trial, load_trials
 
 SLOT = "screening"
+TURNS_BEFORE = "turns_before"  # clinician messages in earlier sessions (bot/actions/restore.py)
 
 
 @lru_cache(maxsize=1)
@@ -58,8 +59,13 @@ def save(state: dict[str, Any], screening: Screening | None) -> dict[str, Any]:
 
 
 def user_turn(tracker: Tracker) -> int:
-    """The number of the clinician's current message in this conversation (1-based)."""
-    return sum(1 for e in tracker.events if e.get("event") == "user")
+    """The number of the clinician's current message in this conversation (1-based).
+
+    Each message starts a new Rasa session, and Rasa sends only the latest session's events,
+    so the messages of earlier sessions are counted in the `turns_before` slot."""
+    before = tracker.get_slot(TURNS_BEFORE)
+    before = before if isinstance(before, int) and not isinstance(before, bool) else 0
+    return before + sum(1 for e in tracker.events if e.get("event") == "user")
 
 
 def set_outcome(

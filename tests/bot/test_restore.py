@@ -79,3 +79,52 @@ def test_a_conversation_that_knows_as_much_keeps_its_own_slots():
     slots = [e for e in events if e["event"] == "slot"]
     assert slots == [{"event": "slot", "timestamp": None, "name": SLOT, "value": mine}]
     assert not [e for e in events if e["event"] == "active_loop"]
+
+
+# ---- every clinician message starts a session (domain.yml): what the next one carries over ----
+
+
+def ended_session(active_loop: str | None, turns_before: int | None, users: int) -> Tracker:
+    """The tracker Rasa sends to action_session_start: the session that just ended."""
+    mine = state_with(histology="NSCLC", stage="IV")
+    slots = dict.fromkeys(DOMAIN["slots"])
+    slots.update(
+        {
+            SLOT: mine,
+            "trials": BOTH,
+            "requested_slot": "answer" if active_loop else None,
+            "turns_before": turns_before,
+            "session_started_metadata": {"trials": None},
+        }
+    )
+    events = [{"event": "session_started"}, {"event": "action", "name": "action_listen"}]
+    events += [{"event": "user", "text": f"message {n}"} for n in range(users)]
+    loop = {"name": active_loop} if active_loop else {}
+    return Tracker("sid", slots, {}, events, False, None, loop, None)
+
+
+def test_the_next_session_carries_the_slots_the_open_form_and_the_message_count():
+    _, events = run(ActionSessionStart(), ended_session("screening_form", 6, users=1))
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["turns_before"] == 7  # six in earlier sessions, one in the one that ended
+    assert set(slots[SLOT]["records"]) == {"histology", "stage"}
+    assert slots["trials"] == BOTH and slots["requested_slot"] == "answer"
+    assert "session_started_metadata" not in slots  # Rasa sets it for the new message itself
+    assert [e["name"] for e in events if e["event"] == "active_loop"] == ["screening_form"]
+    assert (events[0]["event"], events[-1]["name"]) == ("session_started", "action_listen")
+
+
+def test_a_closed_form_stays_closed_and_several_messages_in_one_session_all_count():
+    _, events = run(ActionSessionStart(), ended_session(None, None, users=2))
+    assert not [e for e in events if e["event"] == "active_loop"]
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert slots["turns_before"] == 2 and "requested_slot" not in slots
+
+
+def test_the_turn_number_counts_earlier_sessions():
+    from bot.actions.state import user_turn
+
+    tracker = ended_session("screening_form", 6, users=1)
+    assert user_turn(tracker) == 7
+    tracker.slots["turns_before"] = "6"  # not a count: ignored rather than trusted
+    assert user_turn(tracker) == 1
