@@ -38,6 +38,15 @@ class Stack(NamedTuple):
     log_dir: Path
 
 
+def command(args: list[str]) -> list[str]:
+    """The command line for `rasa <args>`: `rasa run` goes through bot/serve.py, as in
+    scripts/run (the same command, with the action server's answers checked by a validator
+    compiled once); `rasa run actions` is Rasa's own."""
+    if args[:1] == ["run"] and args[1:2] != ["actions"]:
+        return [str(BOT_VENV / "bin" / "python"), "-m", "bot.serve", *args]
+    return [str(RASA), *args]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -139,7 +148,7 @@ def bot_stack(
             handle = open(log, "wb")  # noqa: SIM115 (closed in finally)
             files.append(handle)
             process = subprocess.Popen(
-                [str(RASA), *args],
+                command(args),
                 cwd=REPO,
                 env=_env(),
                 stdout=handle,

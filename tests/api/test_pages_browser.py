@@ -391,7 +391,7 @@ def test_bot_unavailable_notice_then_resend(open_page, site, rasa):
 def _restart(args: list[str], url: str, expect: str, log_path: Path) -> None:
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [str(bot.RASA), *args],
+            bot.command(args),
             cwd=bot.REPO,
             env=bot._env(),
             stdout=log,

@@ -96,7 +96,7 @@ class Replicas:
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 (lives with the process)
         process = subprocess.Popen(
-            [str(stack.RASA), *args],
+            stack.command(args),
             cwd=REPO,
             env=self.env,
             stdout=log,
