@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.core.db import Base, JSONType, UTCDateTime, new_id, utcnow
@@ -46,7 +46,11 @@ class Message(Base):
     """One line of the transcript: the clinician's words, a bot reply, or a system notice."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("screening_id", "client_message_id"),)
+    __table_args__ = (
+        UniqueConstraint("screening_id", "client_message_id"),
+        # a turn finds the screening's last message by this index (migration 0003)
+        Index("ix_messages_screening_seq", "screening_id", "seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     screening_id: Mapped[str] = mapped_column(ForeignKey("screenings.id"), index=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,7 +94,9 @@ class Turn:
 # One turn at a time per screening (Rasa keys its tracker by sender): a lock in this process,
 # and on PostgreSQL an advisory lock too, so that API replicas sharing the database also take
 # one screening's messages one at a time, in the order they got the lock.
-_locks: dict[str, threading.Lock] = {}
+# (weak: a screening's lock goes when no turn holds it, so the API's memory does not grow with
+# the number of screenings it has served)
+_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
 _locks_guard = threading.Lock()
 
 
