@@ -251,7 +251,8 @@ def send_message(
                 seconds=stale_after
             ):
                 raise Conflict("this message is still being processed; retry shortly")
-        else:
+        counted = False
+        if existing is None:
             try:
                 message = _append(
                     db,
@@ -262,6 +263,11 @@ def send_message(
                     status=PENDING,
                     client_message_id=client_message_id,
                 )
+                # Forwarded right away (the usual turn): the attempt is counted in the same
+                # commit that stores the message, one database commit fewer per turn.
+                counted = screening.started
+                if counted:
+                    message.attempts += 1
                 db.commit()
             except IntegrityError as exc:  # the same client_message_id raced in
                 db.rollback()
@@ -280,7 +286,9 @@ def send_message(
                         replies=turn.replies,
                         notice=turn.notice,
                     )
-        return _forward(db, screening=screening, message=message, user=user, bot=bot)
+        return _forward(
+            db, screening=screening, message=message, user=user, bot=bot, counted=counted
+        )
 
 
 def _stored_turn(db: Session, *, screening: Screening, message: Message) -> Turn:
@@ -332,9 +340,17 @@ def _append(db: Session, screening: Screening, **fields: Any) -> Message:
 
 
 def _forward(
-    db: Session, *, screening: Screening, message: Message, user: User, bot: BotClient
+    db: Session,
+    *,
+    screening: Screening,
+    message: Message,
+    user: User,
+    bot: BotClient,
+    counted: bool = False,
 ) -> Turn:
-    kind, detail, replies, payload = _ask_bot(db, screening=screening, message=message, bot=bot)
+    kind, detail, replies, payload = _ask_bot(
+        db, screening=screening, message=message, bot=bot, counted=counted
+    )
     lost = _lost_facts(screening, payload)
     if lost:
         # The bot's conversation is behind the record: rebuild it from the record, once.
@@ -424,9 +440,11 @@ def _lost_facts(screening: Screening, payload: BotScreening | None) -> list[str]
 
 
 def _ask_bot(
-    db: Session, *, screening: Screening, message: Message, bot: BotClient
+    db: Session, *, screening: Screening, message: Message, bot: BotClient, counted: bool = False
 ) -> tuple[str | None, str, list[dict], BotScreening | None]:
-    """One try: (failure kind or None, detail, the replies, the screening payload if usable)."""
+    """One try: (failure kind or None, detail, the replies, the screening payload if usable).
+
+    The attempt is committed before the message goes out (`counted`: it already was)."""
     metadata: dict[str, Any] = {
         "screening_id": screening.id,
         "clinician": screening.clinician_id,
@@ -435,8 +453,9 @@ def _ask_bot(
     record = record_of(screening)
     if record is not None:
         metadata[RECORD] = record
-    message.attempts += 1
-    db.commit()
+    if not counted:
+        message.attempts += 1
+        db.commit()
     kind, detail, replies = None, "", []
     try:
         replies = bot.send(sender=sender_of(screening), message=message.text, metadata=metadata)
