@@ -332,11 +332,19 @@ def _start_message(db: Session, screening: Screening) -> Message | None:
 
 
 def _append(db: Session, screening: Screening, **fields: Any) -> Message:
+    return _append_all(db, screening, [fields])[0]
+
+
+def _append_all(db: Session, screening: Screening, rows: list[dict[str, Any]]) -> list[Message]:
+    """Add messages at the end of the transcript, in order (one lookup and one flush for all)."""
     seq = db.scalar(select(func.max(Message.seq)).where(Message.screening_id == screening.id)) or 0
-    message = Message(screening_id=screening.id, seq=seq + 1, **fields)
-    db.add(message)
+    messages = [
+        Message(screening_id=screening.id, seq=seq + n, **fields)
+        for n, fields in enumerate(rows, 1)
+    ]
+    db.add_all(messages)
     db.flush()
-    return message
+    return messages
 
 
 def _forward(
@@ -484,7 +492,7 @@ def _ask_bot(
 def _store_replies(
     db: Session, *, screening: Screening, message: Message, replies: list[dict]
 ) -> list[Message]:
-    stored = []
+    rows = []
     for reply in replies:
         custom = reply.get("custom")
         text = reply.get("text")
@@ -499,18 +507,16 @@ def _store_replies(
             payload = {"other": reply}  # image, attachment...: kept, not shown as text
         else:
             payload = None
-        stored.append(
-            _append(
-                db,
-                screening,
-                sender=BOT,
-                text=str(text or ""),
-                buttons=buttons or None,
-                payload=payload,
-                reply_to_id=message.id,
-            )
+        rows.append(
+            {
+                "sender": BOT,
+                "text": str(text or ""),
+                "buttons": buttons or None,
+                "payload": payload,
+                "reply_to_id": message.id,
+            }
         )
-    return stored
+    return _append_all(db, screening, rows)
 
 
 def _apply_payload(
