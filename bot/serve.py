@@ -12,9 +12,12 @@ every answer is still validated against the same schema, and an invalid one stil
 same `ValidationError` with Rasa's message.
 2. The SQL tracker store on SQLite (scripts/run) commits once per turn; in SQLite's default
    rollback-journal mode that is several fsyncs, about 14 ms on these disks.  The store's
-   connections are put in write-ahead-log mode (about 4 ms, still synced on every commit, so
-   a turn Rasa answered is on disk).  The store is then `tracker.db` with its `-wal` and
-   `-shm` files next to it: losing it means losing all three.
+   connections are put in write-ahead-log mode with `synchronous=NORMAL`: a commit is a write
+   to the log, synced at checkpoints.  A turn survives a crash or kill -9 of Rasa; only a power
+   cut or an OS crash can lose the latest turns, and then the API, the system of record (its
+   own database keeps full syncs), rebuilds the conversation from its record, as when the
+   store is behind (README, "What survives what").  The store is then `tracker.db` with its
+   `-wal` and `-shm` files next to it: losing it means losing all three.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
 
