@@ -237,10 +237,20 @@ class Screening:
         return {name: r.value for name, r in self.records.items()}
 
     def to_dict(self) -> dict[str, Any]:
+        """The state, with the clinician's words kept once per message.
+
+        A record (and each entry of its history) names the turn its words were said at; the
+        words are in `texts`, by turn.  A referral letter that settles twenty facts is then in
+        the state once, not twenty times: the bot carries this state in a slot and in every
+        payload, so its size is what a turn costs to send, store and read (bench/README.md).
+        """
+        texts: dict[str, str] = {}
+        records = {name: _by_turn(r.to_dict(), texts) for name, r in self.records.items()}
         return {
             "trials": list(self.trials),
             "versions": {slug: t.version for slug, t in self.trials.items()},
-            "records": {name: r.to_dict() for name, r in self.records.items()},
+            "records": records,
+            "texts": texts,
             "groups_asked": list(self.groups_asked),
             "follow_ups": list(self.follow_ups),
         }
@@ -248,7 +258,11 @@ class Screening:
     @classmethod
     def from_dict(cls, data: dict[str, Any], trials: dict[str, Trial]) -> Screening:
         selected = {slug: trials[slug] for slug in data.get("trials", []) if slug in trials}
-        records = {name: FactRecord.from_dict(r) for name, r in (data.get("records") or {}).items()}
+        texts = data.get("texts") if isinstance(data.get("texts"), dict) else {}
+        records = {
+            name: FactRecord.from_dict(with_texts(r, texts))
+            for name, r in (data.get("records") or {}).items()
+        }
         screening = cls(selected or trials, records)
         screening.groups_asked = [
             g for g in data.get("groups_asked") or [] if g in screening.groups
@@ -355,11 +369,23 @@ class Screening:
         return {slug: self.verdict(slug) for slug in self.trials}
 
     def snapshot(self) -> dict[str, Any]:
-        """Everything a client stores about the screening now: status, verdicts, the state."""
+        """Everything a client stores about the screening now: status, verdicts, the state.
+
+        Evidence quotes the clinician by turn, like the state: an evidence entry without
+        `text` said the words in `state["texts"]` at its `turn` (`evidence_with_texts`)."""
+        state = self.to_dict()
+        verdicts = {}
+        for slug, verdict in self.verdicts().items():
+            data = verdict.to_dict()
+            for criterion in data["criteria"]:
+                criterion["evidence"] = [
+                    _by_turn(dict(e), state["texts"], add=False) for e in criterion["evidence"]
+                ]
+            verdicts[slug] = data
         return {
             "status": "complete" if self.complete else "in_progress",
-            "verdicts": {slug: v.to_dict() for slug, v in self.verdicts().items()},
-            "state": self.to_dict(),
+            "verdicts": verdicts,
+            "state": state,
         }
 
     # ---- what to ask ----------------------------------------------------------------------
@@ -706,6 +732,37 @@ class Screening:
             )
         self._derive(turn)
         return taken
+
+
+def _by_turn(entry: dict[str, Any], texts: dict[str, str], add: bool = True) -> dict[str, Any]:
+    """`entry` (a record, a history entry, evidence) without the words said at its turn, when
+    `texts` has them (or gets them, with `add`); other words stay in the entry."""
+    if isinstance(entry.get("history"), list):
+        entry["history"] = [_by_turn(dict(h), texts, add) for h in entry["history"]]
+    text, turn = entry.get("text"), entry.get("turn")
+    if not isinstance(text, str) or not isinstance(turn, int):
+        return entry
+    key = str(turn)
+    if add:
+        texts.setdefault(key, text)
+    if texts.get(key) == text:
+        del entry["text"]
+    return entry
+
+
+def with_texts(entry: Any, texts: dict[str, Any]) -> Any:
+    """A record, history entry or evidence entry with its words back from `texts` (by turn).
+
+    Entries that carry their own words (or come from before `texts`) are returned as they are.
+    """
+    if not isinstance(entry, dict):
+        return entry
+    entry = dict(entry)
+    if isinstance(entry.get("history"), list):
+        entry["history"] = [with_texts(h, texts) for h in entry["history"]]
+    if entry.get("text") is None and str(entry.get("turn")) in texts:
+        entry["text"] = texts[str(entry.get("turn"))]
+    return entry
 
 
 def _group_none(fact: Fact, none: Any) -> Value:

@@ -9,6 +9,7 @@ from typing import Any
 
 from api.screenings.models import ANSWERED, BOT, CLINICIAN, FAILED, PENDING, Screening
 from api.screenings.service import START
+from criteria.screening import with_texts
 
 STATUS_WORDS = {
     "eligible": "Eligible",
@@ -146,7 +147,9 @@ def panel(screening: Screening) -> dict[str, Any]:
                 "unknown_facts": v.unknown_facts or [],
             }
         )
-    records = ((screening.bot_state or {}).get("records") or {}).values()
+    state = screening.bot_state or {}
+    texts = state.get("texts") if isinstance(state.get("texts"), dict) else {}
+    records = [with_texts(r, texts) for r in (state.get("records") or {}).values()]
     facts = [
         {
             "fact": r.get("fact"),

@@ -52,6 +52,7 @@ from api.screenings.models import (
 )
 from api.screenings.schemas import BotScreening
 from api.users.models import User
+from criteria.screening import with_texts
 
 log = logging.getLogger(__name__)
 
@@ -424,7 +425,7 @@ def record_of(screening: Screening) -> dict[str, Any] | None:
     if not state or not state.get("trials"):
         return None
     return {
-        "state": {k: state.get(k) for k in ("trials", "versions", "records")},
+        "state": {k: state.get(k) for k in ("trials", "versions", "records", "texts")},
         "asked": (screening.asking or {}).get("fact"),
         "status": screening.status,
     }
@@ -523,6 +524,8 @@ def _apply_payload(
     db: Session, *, screening: Screening, payload: BotScreening, source: Message, actor: User
 ) -> None:
     screening.asking = payload.asking.model_dump() if payload.asking else None
+    texts = (payload.state or {}).get("texts")
+    texts = texts if isinstance(texts, dict) else {}
     conversation = _conversation(screening)
     screening.bot_state = dict(payload.state or {})
     if conversation:
@@ -559,7 +562,12 @@ def _apply_payload(
         row.status = verdict.status
         row.version = verdict.version
         row.reasons = verdict.reasons
-        row.criteria = [c.model_dump() for c in verdict.criteria]
+        # the bot quotes the clinician by turn (criteria Screening.snapshot); stored verdicts
+        # keep the words in every evidence entry, as coordinators read them
+        row.criteria = [
+            {**c.model_dump(), "evidence": [with_texts(e.model_dump(), texts) for e in c.evidence]}
+            for c in verdict.criteria
+        ]
         row.to_confirm = verdict.to_confirm
         row.unknown_facts = verdict.unknown_facts
         row.message_id = source.id

@@ -141,8 +141,9 @@ class ActionUpdate(Action):
         trials = open_trials()
         chosen = chosen_trials(text, trials) if intent == "choose_trials" else None
         if chosen:
-            previous = screening.to_dict()["records"] if screening else {}
-            screening = Screening.from_dict({"trials": chosen, "records": previous}, trials)
+            previous = screening.to_dict() if screening else {}
+            kept = {k: previous.get(k) or {} for k in ("records", "texts")}
+            screening = Screening.from_dict({"trials": chosen, **kept}, trials)
             names = ", ".join(t.short_title for t in screening.trials.values())
             dispatcher.utter_message(text=f"Screening for: {names}.")
             state = save(state, screening)

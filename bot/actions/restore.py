@@ -71,6 +71,7 @@ def restore_events(record: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "versions": dict(stored.get("versions") or {}),
             "records": dict(stored.get("records") or {}),
+            "texts": dict(stored.get("texts") or {}),
             "asked": record.get("asked") if record.get("asked") != "trials" else None,
             "summarized": record.get("status") == "complete",
         }

@@ -61,11 +61,18 @@ def save(state: dict[str, Any], screening: Screening | None) -> dict[str, Any]:
 def user_turn(tracker: Tracker) -> int:
     """The number of the clinician's current message in this conversation (1-based).
 
-    Each message starts a new Rasa session, and Rasa sends only the latest session's events,
-    so the messages of earlier sessions are counted in the `turns_before` slot."""
+    Each message starts a new Rasa session.  Rasa sends the events of the session that
+    ended and of the new one, so the messages of the latest session are counted here and those
+    of every earlier session are in the `turns_before` slot (set when the latest began)."""
     before = tracker.get_slot(TURNS_BEFORE)
     before = before if isinstance(before, int) and not isinstance(before, bool) else 0
-    return before + sum(1 for e in tracker.events if e.get("event") == "user")
+    latest = 0
+    for event in tracker.events:
+        if event.get("event") == "session_started":
+            latest = 0
+        elif event.get("event") == "user":
+            latest += 1
+    return before + latest
 
 
 def set_outcome(

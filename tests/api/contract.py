@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from criteria.screening import with_texts
+
 RECORDED = Path(__file__).parent / "recorded" / "real_payloads.json"
 BOTH = ["primary-rt", "oligomet-rt"]
 # (name, metadata of the start, the clinician's messages after it)
@@ -50,9 +52,12 @@ def contract_of(replies: list[dict[str, Any]]) -> dict[str, Any]:
         "verdicts": {slug: v["status"] for slug, v in payload["verdicts"].items()},
         "verdict_keys": sorted({k for v in payload["verdicts"].values() for k in v}),
         "state_keys": sorted(payload["state"]),
-        "records": {
-            fact: {k: r[k] for k in ("value", "text", "turn", "source")}
-            for fact, r in payload["state"]["records"].items()
+        "records": {  # the words by turn: `texts` (criteria Screening.to_dict)
+            fact: {k: r.get(k) for k in ("value", "text", "turn", "source")}
+            for fact, r in (
+                (f, with_texts(r, payload["state"].get("texts") or {}))
+                for f, r in payload["state"]["records"].items()
+            )
         },
         "restarted": payload.get("restarted"),
     }

@@ -128,3 +128,19 @@ def test_the_turn_number_counts_earlier_sessions():
     assert user_turn(tracker) == 7
     tracker.slots["turns_before"] = "6"  # not a count: ignored rather than trusted
     assert user_turn(tracker) == 1
+
+
+def test_the_turn_number_counts_only_the_latest_sessions_messages_beside_the_slot():
+    """During a turn Rasa sends the session that ended and the new one: the ended session's
+    messages are already in `turns_before`."""
+    from bot.actions.state import user_turn
+
+    tracker = ended_session("screening_form", 6, users=1)
+    tracker.events += [
+        {"event": "session_started"},
+        {"event": "slot", "name": "turns_before", "value": 7},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "next message"},
+    ]
+    tracker.slots["turns_before"] = 7
+    assert user_turn(tracker) == 8

@@ -1,6 +1,7 @@
 """Verdicts, boundaries, exceptions, unknowns, evidence and the next question."""
 
 import itertools
+import json
 
 import pytest
 
@@ -292,3 +293,69 @@ def test_take_back_takes_the_whole_latest_message_and_its_derived_facts():
 def test_take_back_with_nothing_recorded_changes_nothing():
     s = Screening(TRIALS)
     assert s.take_back(1) == [] and s.records == {}
+
+
+# ---- the state keeps the clinician's words once per message (bench/README.md) ----------------
+
+LETTER = (
+    "Referral: 58-year-old man, lung adenocarcinoma on biopsy, stage IVB, two metastases (liver, "
+    "bone), brain MRI clear, ECOG 0, treatment naive, no other cancers. WBC 7.0, ANC 4.5, "
+    "platelets 310, Hb 135 g/L, bilirubin 0.7 x ULN, transaminases normal, creatinine 0.9 x ULN."
+)
+
+
+def _records(s: Screening) -> dict:
+    return {n: (r.value, r.text, r.turn, r.source, r.history) for n, r in s.records.items()}
+
+
+def test_a_letter_that_settles_many_facts_is_in_the_state_once():
+    s = Screening(TRIALS)
+    s.answer(LETTER, 1, None)
+    s.answer("actually ECOG 1", 2, None)
+    s.answer("sorry, ECOG 2", 3, None)
+    state = s.to_dict()
+    assert len(s.records) >= 10
+    assert state["texts"] == {"1": LETTER, "2": "actually ECOG 1", "3": "sorry, ECOG 2"}
+    assert all("text" not in r for r in state["records"].values())
+    assert all("text" not in h for r in state["records"].values() for h in r["history"])
+    assert json.dumps(state).count("Referral:") == 1
+    rebuilt = Screening.from_dict(state, TRIALS)
+    assert _records(rebuilt) == _records(s)  # histories of corrections included
+    assert [h["text"] for h in rebuilt.records["ecog"].history] == [LETTER, "actually ECOG 1"]
+
+
+def test_words_that_are_not_their_turns_message_stay_in_the_record():
+    s = Screening(TRIALS)
+    s.answer("58", 1, "age")
+    s.set_fact("sex", "male", 1, "from the chart")  # the same turn, other words
+    state = s.to_dict()
+    assert state["texts"] == {"1": "58"} and state["records"]["sex"]["text"] == "from the chart"
+    rebuilt = Screening.from_dict(state, TRIALS)
+    assert _records(rebuilt) == _records(s)
+
+
+def test_a_state_from_before_texts_is_read_as_it_was():
+    s = Screening(TRIALS)
+    s.answer(LETTER, 1, None)
+    old = s.to_dict()
+    old["records"] = {n: {**r.to_dict()} for n, r in s.records.items()}  # words inline
+    del old["texts"]
+    assert _records(Screening.from_dict(old, TRIALS)) == _records(s)
+
+
+def test_evidence_quotes_the_clinician_by_turn_and_the_words_come_back():
+    from criteria.screening import with_texts
+
+    s = Screening(TRIALS)
+    s.answer(LETTER, 1, None)
+    snapshot = s.snapshot()
+    evidence = [
+        e for v in snapshot["verdicts"].values() for c in v["criteria"] for e in c["evidence"]
+    ]
+    assert evidence and all("text" not in e for e in evidence)
+    full = {slug: v.to_dict() for slug, v in s.verdicts().items()}
+    for slug, verdict in snapshot["verdicts"].items():
+        for mine, theirs in zip(verdict["criteria"], full[slug]["criteria"], strict=True):
+            assert [with_texts(e, snapshot["state"]["texts"]) for e in mine["evidence"]] == theirs[
+                "evidence"
+            ]
