@@ -639,6 +639,11 @@ class Screening:
             hit = (
                 old_numbers and any(n.value == old_numbers[0].value for n in find_numbers(said))
             ) or (not old_numbers and re.search(rf"\b{re.escape(old)}\b", said))
+            # The words may have said the old value for another fact (a referral letter's "58
+            # years" is not its haemoglobin): the old value, read as this fact, must be the
+            # value on record.
+            if hit and not self._reads_as(old, name, record.value):
+                hit = False
             if hit:
                 reading = read_message(new_part, self.facts, self.site, self.today, name)
                 for result in reading.results:
@@ -649,6 +654,14 @@ class Screening:
                             else Rejected(name, result.message, text, result.blocking)
                         )
         return None
+
+    def _reads_as(self, words: str, fact: str, value: Value | None) -> bool:
+        """Do these words, as the answer to `fact`, say `value`?"""
+        reading = read_message(words, self.facts, self.site, self.today, fact)
+        return any(
+            isinstance(r, Answer) and r.fact == fact and _same_value(r.value, value)
+            for r in reading.results
+        )
 
     def _record(
         self, result: Answer, text: str, turn: int, source: str

@@ -359,3 +359,23 @@ def test_evidence_quotes_the_clinician_by_turn_and_the_words_come_back():
             assert [with_texts(e, snapshot["state"]["texts"]) for e in mine["evidence"]] == theirs[
                 "evidence"
             ]
+
+
+def test_a_correction_finds_the_fact_that_said_the_old_value_not_a_letter_that_mentions_it():
+    """ "sorry, he is 64, not 58" after a referral letter ("58-year-old", "Hb 135 g/L") was
+    recorded as a haemoglobin of 64 (found by the bench's conversation)."""
+    s = Screening(TRIALS)
+    s.answer("He is 58.", 1, asked="age")
+    s.answer(LETTER, 2, None)  # later, and it says "58-year-old" too
+    assert s.records["age"].value == 58 and s.records["hgb"].value == 135
+    outcome = s.answer("sorry, he is 64, not 58", 3, None)
+    assert s.records["hgb"].value == 135
+    assert s.records["age"].value == 64, [(r.fact, r.value) for r in outcome.recorded]
+
+
+def test_a_correction_of_an_answer_still_reads():
+    s = Screening(TRIALS)
+    s.answer("72", 1, asked="age")
+    s.answer("ECOG 1", 2, asked="ecog")
+    s.answer("sorry, she is 68, not 72", 3, asked="metastases")
+    assert s.records["age"].value == 68 and "metastases" not in s.records
