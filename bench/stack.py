@@ -90,6 +90,7 @@ def _env(var: Path, ports: dict[str, int]) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         PYTHONWARNINGS="ignore",
         SANIC_HOST="127.0.0.1",
+        MALLOC_ARENA_MAX=os.environ.get("MALLOC_ARENA_MAX", "2"),  # as scripts/run
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     )
     env.pop("VIRTUAL_ENV", None)
