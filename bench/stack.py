@@ -9,9 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +21,9 @@ from typing import IO
 import httpx
 
 from bench.client import ApiClient, turn_problem
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import stack as bot_stack
 
 REPO = Path(__file__).resolve().parents[1]
 APP_BIN = REPO / ".venv-app" / "bin"
@@ -66,12 +68,6 @@ class Stack:
                 )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _env(var: Path, ports: dict[str, int]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -98,11 +94,8 @@ def _env(var: Path, ports: dict[str, int]) -> dict[str, str]:
 
 
 def rasa_command() -> list[str]:
-    """How supervisord.conf starts Rasa: through bot/serve.py when the checkout has it (the
-    `rasa` command with its per-turn fixes), else `rasa` itself."""
-    if (REPO / "bot" / "serve.py").exists():
-        return [str(BOT_BIN / "python"), "-m", "bot.serve"]
-    return [str(BOT_BIN / "rasa")]
+    """How supervisord.conf starts Rasa (tests/stack.py `command`: through bot/serve.py)."""
+    return bot_stack.command(["run"])[:-1]
 
 
 def _cli(env: dict[str, str], *args: str) -> None:
@@ -115,19 +108,6 @@ def _cli(env: dict[str, str], *args: str) -> None:
     )
     if result.returncode != 0:
         raise StackError(f"api.cli {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
-
-def _stop(process: subprocess.Popen, grace: float = 15.0) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=grace)
 
 
 def _ok(url: str, expect: str = "") -> bool:
@@ -151,7 +131,7 @@ def running_stack(
         raise StackError(f"no model at {MODEL}: run scripts/train-bot")
     var = Path(tempfile.mkdtemp(prefix="bench-var-"))
     (var / "log").mkdir()
-    ports = {"api": free_port(), "rasa": free_port(), "actions": free_port()}
+    ports = {name: bot_stack.free_port() for name in ("api", "rasa", "actions")}
     env = _env(var, ports)
     (var / "endpoints.yml").write_text(
         "# Written by bench/stack.py, as scripts/run does.\n"
@@ -243,7 +223,7 @@ def running_stack(
     finally:
         for name in ("api", "rasa", "actions"):
             if name in stack.processes:
-                _stop(stack.processes[name])
+                bot_stack._stop(stack.processes[name], grace=15.0)
         for handle in logs:
             handle.close()
         if keep_var:
