@@ -1,0 +1,25 @@
+"""Changes to Rasa 3.6 that cut the CPU cost of a turn, installed by `bot/serve.py`.
+
+Each module is one change, measured on this screener with py-spy (bench/README.md, "Where a
+turn's time goes"); none changes what Rasa decides, stores or sends to the API:
+
+- `responses`: the action server's answers validated against Rasa's schema without re-checking
+  the schema on every call, and each event against the one sub-schema its type selects.
+- `requests`: the action server is sent the events of the latest session only.
+- `debug_copies`: the deep copies Rasa makes of events for debug logs only when debug logs are
+  on.
+- `tracker_store`: the SQL tracker store writes a turn's events in one statement, reads events
+  without building ORM objects, and keeps SQLite in write-ahead-log mode.
+"""
+
+from __future__ import annotations
+
+from bot.speedups import debug_copies, requests, responses, tracker_store
+
+
+def install() -> None:
+    """Apply every change; call before Rasa loads its agent."""
+    responses.install()
+    requests.install()
+    debug_copies.install()
+    tracker_store.install()
