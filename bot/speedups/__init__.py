@@ -5,16 +5,19 @@ turn's time goes"); none changes what Rasa decides, stores or sends to the API:
 
 - `responses`: the action server's answers validated against Rasa's schema without re-checking
   the schema on every call, and each event against the one sub-schema its type selects.
-- `requests`: the action server is sent the events of the latest session only.
+- `requests`: the action server is sent the events of the latest session only, encoded by
+  ujson.
+- `events`: event classes found by type name from a table made once.
 - `debug_copies`: the deep copies Rasa makes of events for debug logs only when debug logs are
   on.
-- `tracker_store`: the SQL tracker store writes a turn's events in one statement, reads events
-  without building ORM objects, and keeps SQLite in write-ahead-log mode.
+- `tracker_store`: the SQL tracker store writes a turn's events in one statement without
+  counting the stored ones first, reads events without building ORM objects, and keeps SQLite
+  in write-ahead-log mode.
 """
 
 from __future__ import annotations
 
-from bot.speedups import debug_copies, requests, responses, tracker_store
+from bot.speedups import debug_copies, events, requests, responses, tracker_store
 
 
 def install() -> None:
@@ -22,4 +25,5 @@ def install() -> None:
     responses.install()
     requests.install()
     debug_copies.install()
+    events.install()
     tracker_store.install()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import logging
 import sqlite3
 
@@ -19,6 +20,7 @@ from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
     BotUttered,
+    Event,
     SessionStarted,
     SlotSet,
     UserUttered,
@@ -26,7 +28,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.speedups import debug_copies, requests, responses, tracker_store
+from bot.speedups import debug_copies, events, requests, responses, tracker_store
 
 SCHEMA = RemoteAction.action_response_format_spec()
 ACTION = RemoteAction("validate_screening_form", EndpointConfig("http://localhost:1"))
@@ -223,3 +225,67 @@ def test_sqlite_connections_are_in_write_ahead_log_mode(tmp_path):
     tracker_store.write_ahead_log(db, None)
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert db.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+
+
+ODD = {
+    "text": "Hb 9.8 g/dL — “déjà” 😀, </script>",
+    "floats": [0.1, 1e-07, 123456789.125, -0.0, 1.7976931348623157e308],
+    "ints": [0, -1, 2**53],
+    "nested": {"a": [None, True, False, {"b": []}]},
+}
+
+
+def test_request_bodies_are_the_json_the_standard_library_writes():
+    for value in (ODD, {"tracker": {"slots": {"screening": SCREENING}}}, [], "x", 3.5):
+        assert json.loads(requests.dumps(value)) == json.loads(json.dumps(value)) == value
+    big = {"n": 2**70, "s": {1, 2}}  # a set: beyond ujson, the standard library refuses it too
+    with pytest.raises(TypeError):
+        requests.dumps(big)
+
+
+def test_the_client_session_is_rasas_with_the_faster_encoder():
+    endpoint = EndpointConfig(
+        "http://localhost:1", headers={"X-Test": "1"}, basic_auth={"username": "u", "password": "p"}
+    )
+
+    async def both():
+        ours, rasas = requests.session(endpoint), requests._session_of_rasa(endpoint)
+        async with ours, rasas:
+            return ([(s.headers, s.auth, s.timeout, s.json_serialize) for s in (ours, rasas)],)
+
+    ((ours, rasas),) = asyncio.run(both())
+    assert ours[:3] == rasas[:3]
+    assert ours[3] is requests.dumps and rasas[3] is json.dumps
+
+
+def test_event_classes_are_the_ones_rasa_finds():
+    import rasa.shared.utils.common
+
+    names = {cls.type_name for cls in rasa.shared.utils.common.all_subclasses(Event)}
+    assert len(names) > 20
+    for name in names:
+        assert events.resolve_by_type(name) is events._resolve_as_rasa_does(name)
+    assert events.resolve_by_type("topic") is None
+    assert events.resolve_by_type("no_such", default=SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such'"):
+        events.resolve_by_type("no_such")
+
+
+def test_a_tracker_read_back_is_saved_without_counting_and_never_twice(tmp_path, monkeypatch):
+    asyncio.run(save_in_turns(SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "r.db"))))
+    monkeypatch.setattr(SQLTrackerStore, "save", tracker_store.save)
+    monkeypatch.setattr(SQLTrackerStore, "_retrieve", tracker_store._retrieve)
+    ours = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "o.db"))
+    events_ = list(two_sessions().events)
+
+    async def as_rasa_plays_it():
+        await ours.save(DialogueStateTracker.from_events("s1", events_[:7], DOMAIN.slots))
+        tracker = await ours.retrieve("s1")  # the first session, read back
+        assert getattr(tracker, tracker_store.STORED) == 6
+        tracker.update_with_events(events_[7:], DOMAIN, override_timestamp=False)  # the next message's turn
+        monkeypatch.setattr(SQLTrackerStore, "_additional_events", None)  # no count now
+        await ours.save(tracker)
+        await ours.save(tracker)  # saved again with nothing new: nothing written
+
+    asyncio.run(as_rasa_plays_it())
+    assert rows(tmp_path / "o.db") == rows(tmp_path / "r.db")
