@@ -164,6 +164,7 @@ def run(args: argparse.Namespace, results: dict[str, Any]) -> int:
                 lat = run_latency(
                     clinicians[0], rasa, conversation, args.repeats, watch, say,
                     warmup=not args.no_warmup,
+                    after_warmup=lambda: cpu_part("latency warm-up"),
                 )  # fmt: skip
             finally:
                 rasa.close()

@@ -26,6 +26,7 @@ def run_latency(
     watch: MemoryWatch | None = None,
     progress: Callable[[str], None] = print,
     warmup: bool = True,
+    after_warmup: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     n = len(conversation)
     whole: list[list[float]] = [[] for _ in range(n)]
@@ -49,6 +50,8 @@ def run_latency(
             watch.screening_done()
         progress(f"[latency] warm-up pass done in {time.monotonic() - started:.0f} s "
                  f"(errors {len(errors)})")  # fmt: skip
+    if after_warmup:
+        after_warmup()
     for rep in range(repeats):
         run = _Repeat(api, rasa, rep, whole, bare, errors)
         run.start(starts)

@@ -181,6 +181,46 @@ def cpu_table(results: dict[str, Any]) -> str:
     )
 
 
+def cpu_per_turn_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """CPU ms per clinician message for each process, where the turns of a part are known.
+
+    Latency (its measured repeats, warm-up excluded): the API's CPU over the whole-stack
+    messages, Rasa's and the action server's over the whole-stack and bare-Rasa ones (each
+    repeat's screening start is counted in too, not as a message).  Load rows: over every
+    message of the row, each going through all three."""
+    rows = []
+    latency, part = results.get("latency") or {}, (results.get("cpu") or {}).get("latency")
+    if latency.get("raw") and part:
+        whole = sum(len(xs) for xs in latency["raw"]["whole"])
+        bare = sum(len(xs) for xs in latency["raw"]["bare"])
+        used = part["cpu_s"]
+        rows.append({
+            "part": "latency (measured repeats)", "messages": whole + bare,
+            "api": _div(used.get("api"), whole), "rasa": _div(used.get("rasa"), whole + bare),
+            "actions": _div(used.get("actions"), whole + bare),
+        })  # fmt: skip
+    for r in results.get("load") or []:
+        if r.get("cpu") and r.get("turns"):
+            used = r["cpu"]["cpu_s"]
+            rows.append({
+                "part": f"load {r['clinicians']} cl., pause {r['pause_s']:g} s",
+                "messages": r["turns"],
+                **{n: _div(used.get(n), r["turns"]) for n in ("api", "rasa", "actions")},
+            })  # fmt: skip
+    for row in rows:
+        for n in ("api", "rasa", "actions"):
+            row[n] = None if row[n] is None else round(row[n] * 1000, 1)
+    return rows
+
+
+def cpu_per_turn_table(results: dict[str, Any]) -> str:
+    rows = [
+        [r["part"], str(r["messages"]), *(num(r[n], 1) for n in ("api", "rasa", "actions"))]
+        for r in cpu_per_turn_rows(results)
+    ]
+    return format_table(["part", "messages", "api CPU ms", "rasa CPU ms", "actions CPU ms"], rows)
+
+
 def _div(a: float | None, b: float | None) -> float | None:
     return None if a is None or not b else a / b
 
@@ -280,6 +320,8 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("cpu"):
         parts += ["", "## CPU time (other = everything else on the machine)", "",
                   cpu_table(results)]  # fmt: skip
+        if cpu_per_turn_rows(results):
+            parts += ["", "## CPU per clinician message", "", cpu_per_turn_table(results)]
     return "\n".join(parts) + "\n"
 
 

@@ -21,7 +21,12 @@
   "What survives what").  The store is then `tracker.db` with its `-wal` and `-shm` files next
   to it: losing it means losing all three.
 
-PostgreSQL (deploy/endpoints.replicas.yml) gets the first two changes and nothing else.
+- **SQLite connections kept.** SQLAlchemy 1.4 opens a new SQLite connection for every session
+  on a file database (its `NullPool`), two per turn, each put in WAL mode again.  The store's
+  engine now keeps one connection per thread (`SingletonThreadPool`; Rasa uses the store from
+  its event loop's thread); each session still ends its transaction when it closes.
+
+PostgreSQL (deploy/endpoints.replicas.yml) gets the first three changes and nothing else.
 """
 
 from __future__ import annotations
@@ -31,13 +36,16 @@ import json
 import logging
 from typing import Any
 
+import rasa.core.tracker_store
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import SingletonThreadPool
 
 logger = logging.getLogger(__name__)
+_engine_kwargs_of_rasa = rasa.core.tracker_store.create_engine_kwargs
 
 
 def event_row(sender_id: str, data: dict[str, Any], type_name: str) -> dict[str, Any]:
@@ -103,7 +111,17 @@ def write_ahead_log(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def create_engine_kwargs(url: Any) -> dict[str, Any]:
+    """Rasa's engine settings for the store's URL; for an SQLite file, connections kept."""
+    kwargs = _engine_kwargs_of_rasa(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        kwargs.setdefault("poolclass", SingletonThreadPool)
+    return kwargs
+
+
 def install() -> None:
+    rasa.core.tracker_store.create_engine_kwargs = create_engine_kwargs
     SQLTrackerStore.save = save  # type: ignore[method-assign]
     SQLTrackerStore._retrieve = _retrieve  # type: ignore[method-assign]
     event.listen(Engine, "connect", write_ahead_log)

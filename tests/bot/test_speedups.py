@@ -282,10 +282,32 @@ def test_a_tracker_read_back_is_saved_without_counting_and_never_twice(tmp_path,
         await ours.save(DialogueStateTracker.from_events("s1", events_[:7], DOMAIN.slots))
         tracker = await ours.retrieve("s1")  # the first session, read back
         assert getattr(tracker, tracker_store.STORED) == 6
-        tracker.update_with_events(events_[7:], DOMAIN, override_timestamp=False)  # the next message's turn
+        tracker.update_with_events(
+            events_[7:], DOMAIN, override_timestamp=False
+        )  # the next message's turn
         monkeypatch.setattr(SQLTrackerStore, "_additional_events", None)  # no count now
         await ours.save(tracker)
         await ours.save(tracker)  # saved again with nothing new: nothing written
 
     asyncio.run(as_rasa_plays_it())
     assert rows(tmp_path / "o.db") == rows(tmp_path / "r.db")
+
+
+def test_an_sqlite_store_keeps_its_connection(tmp_path, monkeypatch):
+    import rasa.core.tracker_store
+    from sqlalchemy import event as sa_event
+
+    monkeypatch.setattr(
+        rasa.core.tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs
+    )
+    store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "kept.db"))
+    connects: list[object] = []
+    sa_event.listen(store.engine, "connect", lambda conn, _: connects.append(conn))
+    asyncio.run(save_in_turns(store))
+    assert asyncio.run(store.retrieve("s1")).get_slot("screening") == SCREENING
+    assert len(connects) <= 1  # one connection for every session, not one per session
+    assert len(rows(tmp_path / "kept.db")) == 14
+    assert tracker_store.create_engine_kwargs("postgresql://u@h/db") == (
+        tracker_store._engine_kwargs_of_rasa("postgresql://u@h/db")
+    )
+    assert "poolclass" not in tracker_store.create_engine_kwargs("sqlite://")
