@@ -31,10 +31,6 @@ class Settings(BaseSettings):
     token_days: float = 90.0
     cookie_secure: bool = False
     max_body_bytes: int = 64 * 1024
-    # Requests handled at once (the thread pool of the synchronous routes; more wait their
-    # turn): each holds a database connection and waits for Rasa, which answers one message at
-    # a time, so more threads add memory, not speed (bench/README.md, "memory").
-    worker_threads: int = Field(16, ge=1, le=200)
     max_message_chars: int = 5000
     admin_email: str | None = None
     admin_password: str | None = None

@@ -62,22 +62,3 @@ def test_concurrent_messages_are_forwarded_one_at_a_time(
     stored = client.get(f"/api/screenings/{sid}", headers=clinician.h).json()
     said = [m["text"] for m in stored["transcript"] if m["sender"] == "clinician"]
     assert sorted(said[1:]) == sorted(texts)
-
-
-def test_the_requests_handled_at_once_are_the_setting(settings, bot):
-    import anyio.to_thread
-    import pydantic
-    from fastapi.testclient import TestClient
-
-    from api.core.config import Settings
-    from api.main import create_app
-
-    app = create_app(settings.model_copy(update={"worker_threads": 7}), bot=bot)
-    with TestClient(app) as client:
-        limit = client.portal.call(
-            lambda: anyio.to_thread.current_default_thread_limiter().total_tokens
-        )
-    assert limit == 7
-    assert Settings().worker_threads == 16
-    with pytest.raises(pydantic.ValidationError):
-        Settings(worker_threads=0)
