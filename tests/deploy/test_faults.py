@@ -278,7 +278,8 @@ def test_tracker_store_lost_the_api_restores_the_screening(run, token):
     def fault() -> None:
         assert store.exists()
         old = run.kill("rasa")
-        # the store is the database with its write-ahead log (bot/serve.py): all of it is lost
+        # the store is the database with its write-ahead log (bot/speedups/tracker_store.py):
+        # all of it is lost
         for path in (store, store.with_name("tracker.db-wal"), store.with_name("tracker.db-shm")):
             path.unlink(missing_ok=path != store)
         killed.append(old)
