@@ -40,13 +40,12 @@ def event_validators() -> dict[str, Validator]:
     schema = RemoteAction.action_response_format_spec()
     event_schema = schema["properties"]["events"]["items"]
     common = {key: value for key, value in event_schema.items() if key != "oneOf"}
+    cls = validator_for(schema)
     validators = {}
     for part in event_schema["oneOf"]:
-        name = part["properties"]["event"]["const"]
         combined = {"allOf": [common, part]}
-        cls = validator_for(schema)
         cls.check_schema(combined)
-        validators[name] = cls(combined)
+        validators[part["properties"]["event"]["const"]] = cls(combined)
     return validators
 
 

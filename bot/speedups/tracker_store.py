@@ -20,7 +20,6 @@
   syncs), rebuilds the conversation from its record, as when the store is behind (README,
   "What survives what").  The store is then `tracker.db` with its `-wal` and `-shm` files next
   to it: losing it means losing all three.
-
 - **SQLite connections kept.** SQLAlchemy 1.4 opens a new SQLite connection for every session
   on a file database (its `NullPool`), two per turn, each put in WAL mode again.  The store's
   engine now keeps one connection per thread (`SingletonThreadPool`; Rasa uses the store from
