@@ -479,8 +479,9 @@ def test_coordinator_signs_off_and_downloads_the_log(open_page, site):
     tab_to(page, form.get_by_label("Reason (required)"), limit=300)
     page.keyboard.type("Checked against the notes.")
     tab_to(page, form.get_by_role("button", name="Record review of primary-rt"))
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    # the form posts and the page comes back (303): wait for that page, not for the current one
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert "signed off by" in page.locator("#verdict-primary-rt").inner_text()
     audit = page.locator("table").last.inner_text()
     assert "sign off" in audit and "Checked against the notes." in audit
