@@ -10,8 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
+from api.core.admission import AdmissionLimit
 from api.core.config import DEV_SECRET, Settings, get_settings
-from api.core.db import make_engine, make_sessionmaker
+from api.core.db import make_engine, make_sessionmaker, requests_at_once
 from api.core.errors import COMMON_ERRORS, DATABASE_DOWN
 from api.core.limits import RequestLimitMiddleware
 from api.exports.routes import router as exports_router
@@ -53,12 +54,16 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, connections=settings.db_connections)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.bot = bot or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
     app.state.sign_in_throttle = SignInThrottle()
     app.state.teams = build_runtime(settings)  # None unless SCREENER_TEAMS_APP_ID is set
     app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # Before the routes: a request waiting for its turn holds no connection and no thread.
+    app.add_middleware(
+        AdmissionLimit, limit=requests_at_once(app.state.engine, settings.db_connections)
+    )
 
     def handler(status: int):
         async def handle(_request: Request, exc: Exception) -> JSONResponse:

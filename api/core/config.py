@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     )
     # Seconds to wait for one Rasa turn (connect + answer) before telling the clinician.
     rasa_timeout: float = 10.0
+    # Database connections per API process. The API serves as many requests at once as these
+    # can all serve (half of them on PostgreSQL, where a turn also holds a lock connection);
+    # more wait at the door holding nothing (api/core/admission.py). Two replicas: twice this.
+    db_connections: int = Field(15, ge=1, le=1000)
     # HMAC key for stored token and session hashes; set it in production.
     secret_key: str = DEV_SECRET
     session_cookie: str = "screener_session"

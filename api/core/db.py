@@ -46,7 +46,43 @@ class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+DEFAULT_CONNECTIONS = 15  # SQLAlchemy's own default pool: 5 kept, 10 more when busy
+
+
+def pooled(url: str) -> bool:
+    """Whether the engine keeps a pool of connections (an in-memory SQLite database is one
+    connection shared by everybody, and takes no pool sizes)."""
+    if not url.startswith("sqlite"):
+        return True
+    path = url.split("///", 1)[-1] if "///" in url else ""
+    return bool(path) and path != ":memory:" and "mode=memory" not in url
+
+
+def connections_per_request(engine: Engine) -> int:
+    """The most connections one request holds at once: on PostgreSQL a screening's turn holds
+    its advisory lock on a connection of its own beside its session's (screenings/service.py
+    `_lock`); elsewhere one."""
+    return 2 if engine.dialect.name == "postgresql" else 1
+
+
+def requests_at_once(engine: Engine, connections: int) -> int:
+    """How many requests the API serves at once so that none can wait for a connection that
+    only a waiting request could give back (api/core/admission.py)."""
+    per_request = connections_per_request(engine)
+    if connections < per_request:
+        raise ValueError(
+            f"SCREENER_DB_CONNECTIONS is {connections}: a request on {engine.dialect.name} "
+            f"holds up to {per_request} connections at once; give it at least {per_request}"
+        )
+    return connections // per_request
+
+
+def make_engine(url: str, connections: int = DEFAULT_CONNECTIONS, **kwargs: Any) -> Engine:
+    """`connections`: the most the pool opens at once (5 kept open, the rest when busy). The
+    API admits as many requests at once (api/core/admission.py)."""
+    if pooled(url):
+        kept = min(5, connections)
+        kwargs = {"pool_size": kept, "max_overflow": connections - kept, **kwargs}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
