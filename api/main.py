@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Before the routes: a request waiting for its turn holds no connection and no thread.
     app.add_middleware(
-        AdmissionLimit, limit=requests_at_once(app.state.engine, settings.db_connections)
+        AdmissionLimit,
+        limit=requests_at_once(app.state.engine, settings.db_connections),
+        exempt=("/healthz",),
     )
 
     def handler(status: int):

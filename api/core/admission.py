@@ -20,13 +20,16 @@ Scope = dict[str, Any]
 
 
 class AdmissionLimit:
-    """ASGI middleware: a semaphore of `limit` slots around every HTTP request."""
+    """ASGI middleware: a semaphore of `limit` slots around every HTTP request but `exempt`."""
 
-    def __init__(self, app: Any, limit: int) -> None:
+    def __init__(self, app: Any, limit: int, exempt: tuple[str, ...] = ()) -> None:
+        """`exempt`: paths that use no database and must answer even when every slot is taken
+        (the liveness check: a busy API is not a dead one)."""
         if limit < 1:
             raise ValueError(f"the admission limit must be at least 1, not {limit}")
         self.app = app
         self.limit = limit
+        self.exempt = frozenset(exempt)
         self._slots: asyncio.Semaphore | None = None
 
     @property
@@ -37,7 +40,7 @@ class AdmissionLimit:
         return self._slots
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") in self.exempt:
             await self.app(scope, receive, send)
             return
         async with self.slots:

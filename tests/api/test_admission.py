@@ -72,6 +72,28 @@ def test_the_door_does_not_hold_back_lifespan_events():
     assert seen == ["lifespan"]
 
 
+def test_the_liveness_check_answers_while_every_slot_is_taken(app, client):
+    door = next(m for m in app.user_middleware if m.cls is AdmissionLimit)
+    assert door.kwargs["exempt"] == ("/healthz",)
+    waiting = AdmissionLimit(None, limit=1, exempt=("/healthz",))
+    seen = []
+
+    async def inner(scope, receive, send):
+        seen.append(scope["path"])
+
+    waiting.app = inner
+
+    async def main():
+        async with waiting.slots:  # the only slot is taken
+            await asyncio.wait_for(waiting({"type": "http", "path": "/healthz"}, None, None), 5)
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(waiting({"type": "http", "path": "/api/x"}, None, None), 0.2)
+
+    asyncio.run(main())
+    assert seen == ["/healthz"]
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
 def test_a_limit_below_one_is_refused():
     with pytest.raises(ValueError, match="at least 1"):
         AdmissionLimit(None, limit=0)
