@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.core.security import csrf_ok, csrf_token
 from api.users import service as users
@@ -129,13 +130,17 @@ def install(app: FastAPI) -> None:
     async def to_signin(_request: Request, _exc: Exception) -> Response:
         return RedirectResponse("/sign-in", status_code=303)
 
-    async def forbidden(request: Request, exc: Exception) -> Response:
+    def forbidden_page(request: Request, exc: Exception) -> Response:
         db = request.app.state.sessionmaker()
         try:
             user = signed_in(request, db)
             return render(request, "error.html", user, 403, message=str(exc), title="Not allowed")
         finally:
             db.close()
+
+    async def forbidden(request: Request, exc: Exception) -> Response:
+        # The page names who is signed in: a database query, kept off the event loop.
+        return await run_in_threadpool(forbidden_page, request, exc)
 
     app.add_exception_handler(SignInNeeded, to_signin)
     app.add_exception_handler(NotAllowed, forbidden)

@@ -178,7 +178,8 @@ def test_other_clinicians_screening_is_not_found_by_url(client, person):
         r = client.get(path)
         assert r.status_code == 404 and "not yours" in r.text
     assert client.get(f"/review/{sid}").status_code == 403
-    assert client.get("/review").status_code == 403
+    r = client.get("/review")
+    assert r.status_code == 403 and f"{other.email} (clinician)" in r.text  # who is signed in
     assert client.get("/admin/users").status_code == 403
     client.cookies.clear()
     signed_in_as(client, coordinator)
