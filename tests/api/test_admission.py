@@ -129,8 +129,8 @@ class SlowBot:
 
 def test_more_clinicians_than_connections_are_all_answered(db_url, bot, make_user):
     # On PostgreSQL a turn holds two connections (its session and its advisory lock): with 2
-    # connections one turn at a time, and without the door 8 turns each took their lock's
-    # connection and waited for a session's until the pool timed out (HTTP 500).
+    # connections one turn at a time. A door as wide as the pool let two turns each hold their
+    # session's connection and wait for one for their lock until the pool timed out (HTTP 500).
     settings = Settings(database_url=db_url, rasa_timeout=5.0, secret_key="test-secret",
                         db_connections=2)  # fmt: skip
     at_once = 1 if db_url.startswith("postgresql") else 2
