@@ -9,6 +9,10 @@ clinicians get 500s. Requests held at this door hold nothing: no connection, no 
 session. A request holds at most one connection at a time (two on PostgreSQL during a turn:
 `api.core.db.connections_per_request`), so admitting no more requests than the pool can serve
 all at once means a request inside never waits for a connection that cannot come.
+
+A slot is held until the response is sent: every route answers in one go today. A long-lived
+response (a server-sent event stream, a websocket) would hold its slot for its whole life, so
+it must be exempt, using no pooled connection while it lasts.
 """
 
 from __future__ import annotations
