@@ -49,13 +49,18 @@ class Base(DeclarativeBase):
 DEFAULT_CONNECTIONS = 15  # SQLAlchemy's own default pool: 5 kept, 10 more when busy
 
 
+def sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL; None for an in-memory one (or another backend)."""
+    if not url.startswith("sqlite") or "///" not in url:
+        return None
+    path = url.split("///", 1)[1]
+    return path if path and path != ":memory:" and "mode=memory" not in url else None
+
+
 def pooled(url: str) -> bool:
     """Whether the engine keeps a pool of connections (an in-memory SQLite database is one
     connection shared by everybody, and takes no pool sizes)."""
-    if not url.startswith("sqlite"):
-        return True
-    path = url.split("///", 1)[-1] if "///" in url else ""
-    return bool(path) and path != ":memory:" and "mode=memory" not in url
+    return not url.startswith("sqlite") or sqlite_file(url) is not None
 
 
 def connections_per_request(engine: Engine) -> int:
@@ -84,8 +89,8 @@ def make_engine(url: str, connections: int = DEFAULT_CONNECTIONS, **kwargs: Any)
         kept = min(5, connections)
         kwargs = {"pool_size": kept, "max_overflow": connections - kept, **kwargs}
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = sqlite_file(url)
+        if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
