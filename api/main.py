@@ -14,6 +14,7 @@ from api.core.admission import AdmissionLimit
 from api.core.config import DEV_SECRET, Settings, get_settings
 from api.core.db import make_engine, make_sessionmaker, requests_at_once
 from api.core.errors import COMMON_ERRORS, DATABASE_DOWN
+from api.core.heap import freeze_long_lived
 from api.core.limits import RequestLimitMiddleware
 from api.exports.routes import router as exports_router
 from api.pages.web import install as install_pages
@@ -108,5 +109,6 @@ def __getattr__(name: str) -> FastAPI:
     if name == "app":
         global app
         app = create_app()
+        log.info("%d long-lived objects frozen", freeze_long_lived())
         return app
     raise AttributeError(name)

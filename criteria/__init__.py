@@ -13,6 +13,7 @@ knows nothing of Rasa or HTTP.
 from criteria.errors import DefinitionError
 from criteria.facts import Fact, load_facts, load_site
 from criteria.reading.extraction import Answer, Reading, Rejected, extract_facts, parse_answer
+from criteria.reading.warm_up import prepare_reading
 from criteria.screening import (
     ELIGIBLE,
     INCOMPLETE,
@@ -48,4 +49,5 @@ __all__ = [
     "load_trial",
     "load_trials",
     "parse_answer",
+    "prepare_reading",
 ]

@@ -10,4 +10,5 @@
 - `summary`: the summary at the end
 - `restore`: a conversation Rasa has lost, rebuilt from the API's record
 - `takeback`: "go back" / "undo", the last answer taken back and asked again
+- `server_start`: when the action server starts, reading prepared and the loaded heap frozen
 """

@@ -13,11 +13,13 @@ turn's time goes"); none changes what Rasa decides, stores or sends to the API:
 - `tracker_store`: the SQL tracker store writes a turn's events in one statement without
   counting the stored ones first, reads events without building ORM objects, and keeps SQLite
   in write-ahead-log mode.
+- `frozen_heap`: the objects loaded with the model frozen, so that the garbage collector's full
+  collections no longer walk them (each stood Rasa still for about 200 ms).
 """
 
 from __future__ import annotations
 
-from bot.speedups import debug_copies, events, requests, responses, tracker_store
+from bot.speedups import debug_copies, events, frozen_heap, requests, responses, tracker_store
 
 
 def install() -> None:
@@ -27,3 +29,4 @@ def install() -> None:
     debug_copies.install()
     events.install()
     tracker_store.install()
+    frozen_heap.install()

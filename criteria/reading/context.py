@@ -12,6 +12,7 @@ tokens are patient text.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -107,9 +108,19 @@ def _published_rules_file(context_class: Any) -> str:
     )
 
 
-@lru_cache(maxsize=1)
+_building = threading.Lock()
+
+
 def _pipeline(path: Path = RULES_FILE) -> Any:
-    """medspaCy's tokenizer and ConText with the published rules plus ours (built once)."""
+    """The pipeline, built once even when the action server's warm-up and a clinician's first
+    message ask for it at the same time (building takes seconds; twice would be wasted)."""
+    with _building:
+        return _built_pipeline(path)
+
+
+@lru_cache(maxsize=1)
+def _built_pipeline(path: Path) -> Any:
+    """medspaCy's tokenizer and ConText with the published rules plus ours."""
     import medspacy
 
     # spaCy warns on every message that ConText's token matcher is empty (our rules are all
