@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-import weakref
 from pathlib import Path
 
 import pytest
 import rasa.core.run
+from frozen_heap_check import check_collects_garbage_then_freezes
 
-from bot.actions import server_start
 from bot.heap import freeze_long_lived
 from bot.speedups import frozen_heap
 
@@ -25,20 +24,7 @@ def unfrozen():
 
 
 def test_freezing_collects_garbage_first_and_freezes_the_rest(unfrozen):
-    class Cycle:
-        pass
-
-    a, b = Cycle(), Cycle()
-    a.other, b.other = b, a
-    garbage = weakref.ref(a)
-    kept = Cycle()
-    assert any(o is kept for o in gc.get_objects())
-    del a, b
-    frozen = freeze_long_lived()
-    assert frozen == gc.get_freeze_count() > 0
-    assert garbage() is None  # a garbage cycle is collected, not frozen
-    assert not any(o is kept for o in gc.get_objects())  # out of the collector's walks
-    assert kept.__class__ is Cycle  # and alive
+    check_collects_garbage_then_freezes(freeze_long_lived)
 
 
 def test_rasa_freezes_once_its_model_is_loaded(monkeypatch, unfrozen):
@@ -56,10 +42,6 @@ def test_rasa_freezes_once_its_model_is_loaded(monkeypatch, unfrozen):
     assert agent == "the agent"
     assert loaded == [0]  # not frozen before the model is loaded ...
     assert gc.get_freeze_count() > 0  # ... but after
-
-
-def test_outside_the_action_server_nothing_is_registered():
-    server_start._register()  # no Sanic app named "rasa_sdk" in the tests: nothing to do
 
 
 def _wait_for(log: Path, text: str, seconds: float = 180.0) -> str:
