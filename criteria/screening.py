@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -366,7 +369,33 @@ class Screening:
         )
 
     def verdicts(self) -> dict[str, Verdict]:
+        return dict(self._memoized("verdicts", self._records_key(), self._all_verdicts))
+
+    def _all_verdicts(self) -> dict[str, Verdict]:
         return {slug: self.verdict(slug) for slug in self.trials}
+
+    # ---- memo (see `_Memo`) ---------------------------------------------------------------
+
+    def _records_key(self) -> tuple[Any, ...]:
+        """What the verdicts depend on: each record's value (with its type: True is not 1)
+        and its evidence, and the trials."""
+        return (
+            tuple(self.trials),
+            tuple(
+                (name, type(r.value), r.value, r.text, r.turn, r.source)
+                for name, r in self.records.items()
+            ),
+        )
+
+    def _values_key(self) -> tuple[Any, ...]:
+        """What the needed facts depend on: the values (with their types) and the trials."""
+        return (
+            tuple(self.trials),
+            tuple((name, type(r.value), r.value) for name, r in self.records.items()),
+        )
+
+    def _memoized(self, what: str, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        return _MEMO.get((what, key), (self.site, self.facts, *self.trials.values()), compute)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything a client stores about the screening now: status, verdicts, the state.
@@ -391,7 +420,11 @@ class Screening:
     # ---- what to ask ----------------------------------------------------------------------
 
     def needed_facts(self) -> list[str]:
-        """Facts never asked that could still decide an undecided trial, in asking order.
+        """Facts never asked that could still decide an undecided trial, in asking order."""
+        return list(self._memoized("needed", self._values_key(), self._needed_facts))
+
+    def _needed_facts(self) -> list[str]:
+        """`needed_facts`, computed.
 
         What decides soonest goes first: a fact that can still decide two undecided trials
         before one that serves one (an answer that excludes from both ends both trials'
@@ -745,6 +778,54 @@ class Screening:
             )
         self._derive(turn)
         return taken
+
+
+class _Memo:
+    """Verdicts and needed facts by what they depend on, for every screening of the process.
+
+    A bot turn asks for them several times over the same records, each time from a screening
+    rebuilt from the bot's slot (before and after an answer, for the reply, for the payload,
+    for each of the form's checks, and again in the next action): they were a third of the
+    action server's CPU per message.  The key is made of everything they are computed from
+    (each record's value with its type, and its evidence; the trials), so a record changed in
+    any way, even in place, is a new key; the site, the facts and the trial objects are checked
+    by identity.  What is returned is never changed by its callers (frozen verdicts; lists
+    copied).  The last `size` results are kept.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], owners: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        try:
+            hash(key)
+        except TypeError:  # a value of a kind no fact has: computed, not kept
+            return compute()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and _same_objects(entry[0], owners):
+                self._entries.move_to_end(key)
+                return entry[1]
+        value = compute()
+        with self._lock:
+            self._entries[key] = (owners, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+_MEMO = _Memo(size=256)
 
 
 def _by_turn(entry: dict[str, Any], texts: dict[str, str], add: bool = True) -> dict[str, Any]:
