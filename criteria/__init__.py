@@ -21,6 +21,7 @@ from criteria.screening import (
     AnswerOutcome,
     CriterionResult,
     FactRecord,
+    Memo,
     Screening,
     Verdict,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "DefinitionError",
     "Fact",
     "FactRecord",
+    "Memo",
     "Reading",
     "Rejected",
     "Screening",

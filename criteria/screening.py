@@ -218,6 +218,7 @@ class Screening:
         facts: dict[str, Fact] | None = None,
         site: Site | None = None,
         today: datetime.date | None = None,
+        memo: Memo | None = None,
     ) -> None:
         if isinstance(trials, list):
             trials = {t.slug: t for t in trials}
@@ -233,6 +234,10 @@ class Screening:
         self.groups_asked: list[str] = []
         # facts a group's answer named but left unclear ("an MI", but when?): asked next
         self.follow_ups: list[str] = []
+        # verdicts and needed facts by the records they were computed from; a memo passed in
+        # is shared with the other screenings of the same patient (a bot turn rebuilds its
+        # screening several times from the same state)
+        self.memo = memo if memo is not None else Memo()
 
     # ---- state --------------------------------------------------------------------------
 
@@ -259,14 +264,16 @@ class Screening:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], trials: dict[str, Trial]) -> Screening:
+    def from_dict(
+        cls, data: dict[str, Any], trials: dict[str, Trial], memo: Memo | None = None
+    ) -> Screening:
         selected = {slug: trials[slug] for slug in data.get("trials", []) if slug in trials}
         texts = data.get("texts") if isinstance(data.get("texts"), dict) else {}
         records = {
             name: FactRecord.from_dict(with_texts(r, texts))
             for name, r in (data.get("records") or {}).items()
         }
-        screening = cls(selected or trials, records)
+        screening = cls(selected or trials, records, memo=memo)
         screening.groups_asked = [
             g for g in data.get("groups_asked") or [] if g in screening.groups
         ]
@@ -374,7 +381,7 @@ class Screening:
     def _all_verdicts(self) -> dict[str, Verdict]:
         return {slug: self.verdict(slug) for slug in self.trials}
 
-    # ---- memo (see `_Memo`) ---------------------------------------------------------------
+    # ---- memo (see `Memo`) ----------------------------------------------------------------
 
     def _records_key(self) -> tuple[Any, ...]:
         """What the verdicts depend on: each record's value (with its type: True is not 1)
@@ -395,7 +402,7 @@ class Screening:
         )
 
     def _memoized(self, what: str, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        return _MEMO.get((what, key), (self.site, self.facts, *self.trials.values()), compute)
+        return self.memo.get((what, key), (self.site, self.facts, *self.trials.values()), compute)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything a client stores about the screening now: status, verdicts, the state.
@@ -780,20 +787,25 @@ class Screening:
         return taken
 
 
-class _Memo:
-    """Verdicts and needed facts by what they depend on, for every screening of the process.
+class Memo:
+    """Verdicts and needed facts of one patient's screening, by what they are computed from.
 
     A bot turn asks for them several times over the same records, each time from a screening
     rebuilt from the bot's slot (before and after an answer, for the reply, for the payload,
     for each of the form's checks, and again in the next action): they were a third of the
-    action server's CPU per message.  The key is made of everything they are computed from
-    (each record's value with its type, and its evidence; the trials), so a record changed in
-    any way, even in place, is a new key; the site, the facts and the trial objects are checked
-    by identity.  What is returned is never changed by its callers (frozen verdicts; lists
-    copied).  The last `size` results are kept.
+    action server's CPU per message.  The bot passes one memo per conversation to the
+    screenings it rebuilds; a screening made without one has its own.  Not shared between
+    patients: two patients described in the same words would share results, and a benchmark
+    that replays the same words would measure that instead of a real turn.
+
+    The key is made of everything they are computed from (each record's value with its type,
+    and its evidence; the trials), so a record changed in any way, even in place, is a new
+    key; the site, the facts and the trial objects are checked by identity.  What is returned
+    is never changed by its callers (frozen verdicts; lists copied).  The last `size` results
+    are kept: a turn needs a handful.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int = 8) -> None:
         self.size = size
         self._entries: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -823,9 +835,6 @@ class _Memo:
 
 def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
-
-
-_MEMO = _Memo(size=256)
 
 
 def _by_turn(entry: dict[str, Any], texts: dict[str, str], add: bool = True) -> dict[str, Any]:

@@ -66,7 +66,7 @@ class ValidateScreeningForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        screening = screening_of(load(tracker))
+        screening = screening_of(load(tracker), tracker)
         if screening is None:
             return ["trials"]
         return ["answer"] if screening.next_fact() is not None else []
@@ -119,7 +119,7 @@ class ValidateScreeningForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         state = load(tracker)
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         if screening is None:
             return {"answer": None}
         pending = screening.next_fact()
@@ -160,7 +160,7 @@ class ActionAskAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = load(tracker)
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         fact = screening.next_fact() if screening else None
         if fact is not None:
             dispatcher.utter_message(

@@ -34,7 +34,7 @@ class ActionWhy(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = load(tracker)
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         asked = state.get("asked") if screening else None
         if screening is None:
             dispatcher.utter_message(
@@ -81,7 +81,7 @@ class ActionListTrials(Action):
     ) -> list[dict[str, Any]]:
         state = load(tracker)
         text = trial_list(open_trials())
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         if screening is not None:
             text += "\nThis screening: " + ", ".join(
                 t.short_title for t in screening.trials.values()
@@ -99,7 +99,7 @@ class ActionStop(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = load(tracker)
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         if screening is not None and screening.complete:
             dispatcher.utter_message(text="The screening is already complete.")
         else:
@@ -137,7 +137,7 @@ class ActionUpdate(Action):
         if confirmed is False:
             dispatcher.utter_message(text="Nothing was cleared; let's go on.")
             return []
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         trials = open_trials()
         chosen = chosen_trials(text, trials) if intent == "choose_trials" else None
         if chosen:

@@ -8,13 +8,15 @@ the summary was already given.  Verdicts are always recomputed by `criteria`, ne
 from __future__ import annotations
 
 import copy
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from criteria import AnswerOutcome, Fact, Screening, Trial, load_trials
+from criteria import AnswerOutcome, Fact, Memo, Screening, Trial, load_trials
 
 SLOT = "screening"
 TURNS_BEFORE = "turns_before"  # clinician messages in earlier sessions (bot/actions/restore.py)
@@ -44,12 +46,34 @@ def load(tracker: Tracker) -> dict[str, Any]:
     return {**empty_state(), **copy.deepcopy(state)}
 
 
-def screening_of(state: dict[str, Any]) -> Screening | None:
-    """The screening, or None while no trial is chosen yet."""
+def screening_of(state: dict[str, Any], tracker: Tracker | None = None) -> Screening | None:
+    """The screening, or None while no trial is chosen yet.
+
+    Given the conversation's tracker, the screening shares its verdicts and next questions
+    with the other screenings rebuilt from the same state in this conversation (one turn
+    rebuilds it several times: criteria `Memo`)."""
     trials = open_trials()
     if not any(slug in trials for slug in state.get("trials") or []):
         return None
-    return Screening.from_dict(state, trials)
+    memo = memo_of(tracker.sender_id) if tracker is not None else None
+    return Screening.from_dict(state, trials, memo=memo)
+
+
+CONVERSATIONS_KEPT = 200  # the memos of the conversations with the latest turns
+_memos: OrderedDict[str, Memo] = OrderedDict()
+_memos_lock = threading.Lock()
+
+
+def memo_of(sender_id: str) -> Memo:
+    """The memo of one conversation (one patient), kept while it has recent turns."""
+    with _memos_lock:
+        memo = _memos.get(sender_id)
+        if memo is None:
+            memo = _memos[sender_id] = Memo()
+        _memos.move_to_end(sender_id)
+        while len(_memos) > CONVERSATIONS_KEPT:
+            _memos.popitem(last=False)
+        return memo
 
 
 def save(state: dict[str, Any], screening: Screening | None) -> dict[str, Any]:
@@ -111,7 +135,7 @@ def payload(
     tracker: Tracker, state: dict[str, Any], asking: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The structured message that ends every bot turn (the API stores it as records)."""
-    screening = screening_of(state)
+    screening = screening_of(state, tracker)
     outcome = state.get("outcome") or {}
     if outcome.get("turn") != user_turn(tracker):
         outcome = {}

@@ -21,7 +21,7 @@ class ActionScreeningSummary(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = load(tracker)
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         if screening is None:
             emit(dispatcher, tracker, state)
             return []

@@ -38,7 +38,7 @@ class ActionTakeBack(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         state = load(tracker)
-        screening = screening_of(state)
+        screening = screening_of(state, tracker)
         turn = user_turn(tracker)
         set_outcome(state, tracker)
         before = {slug: v.status for slug, v in screening.verdicts().items()} if screening else {}

@@ -1,5 +1,5 @@
-"""The verdicts and needed facts kept by `criteria.screening._Memo` are always the ones computed
-from the records as they are now, whatever changed them."""
+"""The verdicts and needed facts kept by `criteria.Memo` are always the ones computed from the
+records as they are now, whatever changed them, and are shared only where a memo is passed."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 from player import EngineScreener, load_cases, play
 from test_screening import CLEAN, TRIALS
 
-from criteria import Screening
+from criteria import Memo, Screening
 from criteria.facts import load_site
-from criteria.screening import _MEMO
 
 
 def assert_current(s: Screening) -> None:
@@ -76,29 +75,39 @@ def test_true_is_not_one():
     assert a._records_key() != b._records_key()
 
 
-def test_a_screening_rebuilt_from_its_state_shares_them():
-    s = Screening(TRIALS)
+def test_a_screening_rebuilt_with_the_same_memo_shares_them():
+    memo = Memo()
+    s = Screening(TRIALS, memo=memo)
     for turn, fact in enumerate(("histology", "stage", "age", "sex"), 1):
         s.answer(CLEAN[fact], turn, asked=fact)
-    rebuilt = Screening.from_dict(s.to_dict(), TRIALS)
+    rebuilt = Screening.from_dict(s.to_dict(), TRIALS, memo=memo)
     first, second = s.verdicts(), rebuilt.verdicts()
     assert all(first[slug] is second[slug] for slug in first)  # computed once
     assert rebuilt.needed_facts() == s.needed_facts()
 
 
-def test_another_site_or_trial_object_is_computed_for_itself():
+def test_screenings_without_a_shared_memo_compute_their_own():
     s = Screening(TRIALS)
     s.answer(CLEAN["age"], 1, asked="age")
+    same_words = Screening.from_dict(s.to_dict(), TRIALS)
+    assert s.verdicts()["primary-rt"] is not same_words.verdicts()["primary-rt"]
+    assert s.verdicts() == same_words.verdicts()
+
+
+def test_another_site_or_trial_object_is_computed_for_itself():
+    memo = Memo()
+    s = Screening(TRIALS, memo=memo)
+    s.answer(CLEAN["age"], 1, asked="age")
     site = dataclasses.replace(load_site())
-    other = Screening(TRIALS, records=dict(s.records), site=site)
+    other = Screening(TRIALS, records=dict(s.records), site=site, memo=memo)
     assert s.verdicts()["primary-rt"] is not other.verdicts()["primary-rt"]
     assert other.verdicts() == other._all_verdicts()
 
 
-def test_the_memo_keeps_at_most_its_size():
-    _MEMO.clear()
-    for age in range(18, 18 + _MEMO.size + 20):
-        s = Screening(TRIALS)
+def test_a_memo_keeps_at_most_its_size():
+    memo = Memo(size=8)
+    for age in range(18, 40):
+        s = Screening(TRIALS, memo=memo)
         s.set_fact("age", age)
         s.verdicts()
-    assert len(_MEMO._entries) == _MEMO.size
+    assert len(memo._entries) == 8
