@@ -55,25 +55,38 @@ def screening_of(state: dict[str, Any], tracker: Tracker | None = None) -> Scree
     trials = open_trials()
     if not any(slug in trials for slug in state.get("trials") or []):
         return None
-    memo = memo_of(tracker.sender_id) if tracker is not None else None
+    memo = memo_of(tracker) if tracker is not None else None
     return Screening.from_dict(state, trials, memo=memo)
 
 
-CONVERSATIONS_KEPT = 200  # the memos of the conversations with the latest turns
-_memos: OrderedDict[str, Memo] = OrderedDict()
+CONVERSATIONS_KEPT = 64  # the memos of the conversations with the latest turns
+_memos: OrderedDict[str, tuple[Any, Memo]] = OrderedDict()
 _memos_lock = threading.Lock()
 
 
-def memo_of(sender_id: str) -> Memo:
-    """The memo of one conversation (one patient), kept while it has recent turns."""
+def memo_of(tracker: Tracker) -> Memo:
+    """The memo of a conversation's current clinician message: one patient, one turn.
+
+    A turn's actions rebuild the screening from the same few states; the next message starts
+    a fresh memo, so what a conversation keeps is its latest turn's results only (a memo per
+    conversation kept every turn's, about 30 MiB over 200 conversations)."""
+    message = current_message(tracker)
     with _memos_lock:
-        memo = _memos.get(sender_id)
-        if memo is None:
-            memo = _memos[sender_id] = Memo()
-        _memos.move_to_end(sender_id)
+        kept = _memos.get(tracker.sender_id)
+        if kept is None or kept[0] != message:
+            kept = _memos[tracker.sender_id] = (message, Memo())
+        _memos.move_to_end(tracker.sender_id)
         while len(_memos) > CONVERSATIONS_KEPT:
             _memos.popitem(last=False)
-        return memo
+        return kept[1]
+
+
+def current_message(tracker: Tracker) -> Any:
+    """The id Rasa gave the clinician's latest message (its user event carries it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("message_id")
+    return None
 
 
 def save(state: dict[str, Any], screening: Screening | None) -> dict[str, Any]:
