@@ -47,6 +47,7 @@ class ActionCall:
     events: int
     slot_bytes: int
     ms: float
+    user_messages: int = 0  # clinician messages among the events sent (1: a session per message)
 
 
 @dataclass
@@ -120,6 +121,9 @@ def proxy_handler(target: str, recorder: Recorder) -> type[BaseHTTPRequestHandle
                         events=len(tracker.get("events") or []),
                         slot_bytes=len(json.dumps(tracker.get("slots") or {})),
                         ms=elapsed,
+                        user_messages=sum(
+                            1 for e in tracker.get("events") or [] if e.get("event") == "user"
+                        ),
                     )
                 )
             self._answer(status, answer)
