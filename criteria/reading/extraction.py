@@ -310,6 +310,7 @@ class _Candidate:
     blocking: bool = False
     said_unknown: bool = False  # "ECOG unknown", "WBC pending": an answer, not a hedge
     total: bool = False  # "five metastases: three in bone and two in liver"
+    weak: bool = False  # unclear from a general word: yields to a settling mention (Meaning)
 
 
 @dataclass
@@ -586,7 +587,12 @@ def _candidate(
             return [_Candidate(fact.id, meaning.negated, *span, **base)]  # "no heart failure"
         return [
             _Candidate(
-                fact.id, UNCLEAR, *span, message=_unclear_message(fact, mention.text), **base
+                fact.id,
+                UNCLEAR,
+                *span,
+                message=_unclear_message(fact, mention.text),
+                weak=meaning.weak,
+                **base,
             )
         ]
     if meaning.value == READ:
@@ -1039,6 +1045,9 @@ def _one_fact(msg: _Message, fact: Fact, found: list[_Candidate]) -> Result:
     if blocking:
         return Rejected(fact.id, blocking[0].message or "", msg.text)
     unclear = [c for c in found if c.value is UNCLEAR]
+    if unclear and all(c.weak for c in unclear) and len(unclear) < len(found):
+        found = [c for c in found if c.value is not UNCLEAR]  # "treated with chemotherapy"
+        unclear = []
     if unclear:
         return Rejected(fact.id, unclear[0].message or fact.question, msg.text, blocking=False)
     current = [c for c in found if c.current] or [c for c in found if not c.historical]

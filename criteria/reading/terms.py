@@ -25,7 +25,7 @@ TERMS_FILE = Path(__file__).resolve().parent / "terms.yaml"
 
 READ = "read"  # the value is written next to the mention
 UNCLEAR = "unclear"  # the mention names the fact but cannot settle it
-_TERM_KEYS = {"fact", "value", "negated", "forms", "patterns", "scope", "also", "part"}
+_TERM_KEYS = {"fact", "value", "negated", "forms", "patterns", "scope", "also", "part", "weak"}
 _PARTS = ("ast", "alt", "both")
 FUZZY_MIN = 7  # letters: shorter words must be spelled exactly
 _WORD = re.compile(r"[a-z][a-z']*")
@@ -41,6 +41,9 @@ class Meaning:
     value: Any  # READ, UNCLEAR, an option id, a bool, a number or a Range
     negated: Any = None  # what a negated mention means; None: nothing
     part: str | None = None
+    # an unclear general word ("treated"): it yields to a word of the same message that
+    # settles the fact ("treated with chemotherapy"); alone, it is asked back
+    weak: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,12 +159,18 @@ def _term(raw: Any, index: int, facts: dict[str, Fact], name: str) -> Term:
     if part is not None and (part not in _PARTS or not facts[fid].highest_of_several):
         raise DefinitionError(where, f"field 'part' must be one of {_PARTS} on a worst-of fact")
     negated = raw.get("negated")
+    weak = raw.get("weak", False)
+    if not isinstance(weak, bool) or (weak and raw["value"] != UNCLEAR):
+        raise DefinitionError(
+            where, "field 'weak' must be true or false, and true only with value unclear"
+        )
     meanings = [
         Meaning(
             fid,
             _value(raw["value"], facts[fid], where),
             None if negated is None else _value(negated, facts[fid], where),
             part,
+            weak,
         )
     ]
     for other_id, value in (raw.get("also") or {}).items():
