@@ -793,8 +793,8 @@ class Memo:
     A bot turn asks for them several times over the same records, each time from a screening
     rebuilt from the bot's slot (before and after an answer, for the reply, for the payload,
     for each of the form's checks, and again in the next action): they were a third of the
-    action server's CPU per message.  The bot passes one memo per conversation to the
-    screenings it rebuilds; a screening made without one has its own.  Not shared between
+    action server's CPU per message.  The bot passes one memo per clinician message to the
+    screenings it rebuilds for it; a screening made without one has its own.  Not shared between
     patients: two patients described in the same words would share results, and a benchmark
     that replays the same words would measure that instead of a real turn.
 
@@ -812,14 +812,13 @@ class Memo:
 
     def get(self, key: tuple[Any, ...], owners: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         try:
-            hash(key)
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None and _same_objects(entry[0], owners):
+                    self._entries.move_to_end(key)
+                    return entry[1]
         except TypeError:  # a value of a kind no fact has: computed, not kept
             return compute()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is not None and _same_objects(entry[0], owners):
-                self._entries.move_to_end(key)
-                return entry[1]
         value = compute()
         with self._lock:
             self._entries[key] = (owners, value)
@@ -827,10 +826,6 @@ class Memo:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
         return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def _same_objects(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

@@ -50,8 +50,8 @@ def screening_of(state: dict[str, Any], tracker: Tracker | None = None) -> Scree
     """The screening, or None while no trial is chosen yet.
 
     Given the conversation's tracker, the screening shares its verdicts and next questions
-    with the other screenings rebuilt from the same state in this conversation (one turn
-    rebuilds it several times: criteria `Memo`)."""
+    with the other screenings rebuilt for the same clinician message (one turn rebuilds it
+    several times: criteria `Memo`)."""
     trials = open_trials()
     if not any(slug in trials for slug in state.get("trials") or []):
         return None

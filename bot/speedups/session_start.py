@@ -19,7 +19,6 @@ to the action server.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 import rasa.core.actions.action as rasa_actions
@@ -29,8 +28,6 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.speedups.requests import dumps
-
-log = logging.getLogger("rasa.speedups.session_start")
 
 _found_by_rasa = rasa_actions.action_for_name_or_text
 
