@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.state import set_outcome, user_turn
 from bot.actions.text import ineligible_now, not_usable
 from criteria import INELIGIBLE, Screening
+from criteria.reading.extraction import Rejected
 from criteria.reading.message import is_skip, is_unknown, kind_of
 
 
@@ -51,6 +52,45 @@ def _unusable_twice(state: dict[str, Any], asked: str) -> bool:
     count = previous.get("count", 0) + 1 if previous.get("fact") == asked else 1
     state["unusable"] = {"fact": asked, "count": count}
     return count >= 2
+
+
+def _reason(screening: Screening, rejected: Rejected) -> str:
+    """What a rejection says without its fact's question, or "" when it is mostly a question."""
+    message = rejected.message.strip()
+    fact = screening.facts.get(rejected.fact)
+    if fact is not None and message.endswith(fact.question):
+        message = message[: -len(fact.question)].strip()
+    return "" if "?" in message else message
+
+
+def say_rejected(
+    dispatcher: CollectingDispatcher,
+    screening: Screening,
+    rejected: list[Rejected],
+    asked: str | None,
+) -> None:
+    """Why values were not recorded, asking no question: the reply ends with one question, the
+    next one (the form asks it), so that a bare "no" can only answer that one. The pending
+    fact's own rejection keeps its question only when it is its own ("Which is the current
+    one?"); another fact's is noted, and its question comes in its turn."""
+    later = []
+    for r in rejected:
+        if r.fact == asked:
+            dispatcher.utter_message(text=_reason(screening, r) or r.message)
+        else:
+            later.append(
+                _reason(screening, r) or f"I couldn't settle the {screening.label_of(r.fact)}."
+            )
+    if later:
+        labels = list(
+            dict.fromkeys(screening.label_of(r.fact) for r in rejected if r.fact != asked)
+        )
+        them = "it" if len(labels) == 1 else "them"
+        dispatcher.utter_message(
+            text=" ".join(later)
+            + f" Nothing recorded for the {' or the '.join(labels)}; I'll ask about {them}"
+            " when it matters."
+        )
 
 
 def offer_choices(dispatcher: CollectingDispatcher, screening: Screening, asked: str) -> None:
@@ -100,8 +140,7 @@ def read_message(
     twice = bool(asked and unusable and not is_unknown(text) and _unusable_twice(state, asked))
     if asked and not unusable:
         state["unusable"] = None
-    for rejected in outcome.rejected:
-        dispatcher.utter_message(text=rejected.message)
+    say_rejected(dispatcher, screening, outcome.rejected, asked)
     if twice:
         offer_choices(dispatcher, screening, asked)
         return outcome.blocked

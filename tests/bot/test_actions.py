@@ -569,3 +569,28 @@ def test_an_implausible_value_twice_gives_the_reason_and_offers_skip():
     assert "not plausible" in said[0] and "Say “skip”" in said[1]
     assert [b["payload"] for b in dispatcher.messages[1]["buttons"]] == ["skip"]
     assert "age" not in result["screening"]["records"]
+
+
+def test_a_reply_asks_one_question_only():
+    """Words that leave other facts unclear are not asked back with their questions in the same
+    reply as the next question: a bare "no" would then answer the wrong one."""
+    state = state_with(histology="NSCLC")
+    dispatcher, result = answer(state, "stage IV, hypertension treated with amlodipine", "stage")
+    said = texts(dispatcher)
+    assert result["screening"]["records"]["stage"]["value"] == "IV"
+    assert {r["fact"] for r in result["screening"]["outcome"]["rejected"]} == {
+        "uncontrolled_hypertension",
+        "prior_treatment",
+    }
+    assert not any("?" in line for line in said), said
+    later = [line for line in said if "ask" in line]
+    assert len(later) == 1
+    assert "“hypertension”" in later[0] and "“treated”" in later[0]
+
+
+def test_an_unclear_answer_to_the_question_is_not_followed_by_the_question_twice():
+    state = state_with(histology="NSCLC", stage="IV")
+    dispatcher, _result = answer(state, "He is 300", "age")
+    said = texts(dispatcher)
+    assert "not plausible" in said[0]
+    assert not any("How old" in line for line in said), said  # action_ask_answer asks it next
