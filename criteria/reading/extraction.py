@@ -92,6 +92,7 @@ UNKNOWN = re.compile(
     r"tbc|tbd|n/k|not certain|uncertain|no data|haven'?t (?:got|checked|seen)|idk|dunno|"
     r"no clue|not a clue|no result|no results|not applicable)\b|\bn/a\b|^\W*\?+\W*$"
 )
+_QUESTION_MARK_ONLY = re.compile(r"^\W*\?+\W*$")
 _YES = re.compile(
     r"^\W*(?:yes|yeah|yep|yup|y|correct|affirmative|positive|true|indeed|definitely|certainly)\b"
 )
@@ -704,7 +705,9 @@ def _read_near(
         if since is not None:
             for r in options:
                 msg.claimed.append((r.start, r.end))
-            return [_Candidate(fact.id, since, mention.start, stop, **base)]
+            # the date is the value, not a sign of the past ("MI in 2019": 7 years ago, now)
+            dated = {**base, "historical": False}
+            return [_Candidate(fact.id, since, mention.start, stop, **dated)]
     if not options:
         found = _word_value(msg, fact, mention.end, stop)
         if found is None:
@@ -941,7 +944,7 @@ def _lab_value(
             return None, expectation(fact, value) if factor else None, True
     if factor is None:
         shown = unit.key if unit is not None else "that unit"
-        return None, _unit_message(fact, site, f"A {fact.label} cannot be in {shown}."), False
+        return None, _unit_message(fact, site, f"{_a(fact.label)} cannot be in {shown}."), False
     return _checked(fact, _scale(value, factor))
 
 
@@ -980,7 +983,7 @@ def _uln_value(
         return None, f"I need the {fact.label} as a multiple of the upper limit of normal.", False
     factor = units.multiple_of_uln(1.0, key, uln, fact.molar_mass)
     if factor is None:
-        return None, _unit_message(fact, site, f"A {fact.label} cannot be in that unit."), False
+        return None, _unit_message(fact, site, f"{_a(fact.label)} cannot be in that unit."), False
     return _checked(fact, _scale(value, factor))
 
 
@@ -1022,9 +1025,19 @@ def expectation(fact: Fact, value: Value) -> str:
     if fact.min is not None and fact.max is not None:
         limits = f" (between {fact.min:g} and {fact.max:g}{unit})"
     return (
-        f"A {fact.label} of {shown}{unit} is not plausible. "
+        f"{_a(fact.label)} of {shown}{unit} is not plausible. "
         f"Please give {fact.hint or 'a plausible value'}{limits}."
     )
+
+
+def _a(label: str) -> str:
+    """ "A" or "An" before a fact's label, as it is said: an age, an ECOG, an FEV1, a WBC."""
+    word = label.split()[0] if label.split() else label
+    if word.isupper() and len(word) > 1:  # letters said one by one
+        vowel_sound = word[0] in "AEFHILMNORSX"
+    else:
+        vowel_sound = word[:1].lower() in "aeiou"
+    return f"{'An' if vowel_sound else 'A'} {label}"
 
 
 # -- several candidates for one fact -------------------------------------------------------------
@@ -1170,7 +1183,10 @@ def _highest(values: list[Any]) -> Any:
 def _bare_reply(msg: _Message, fact: Fact, named: set[str], others: bool) -> Result | None:
     """The pending question answered by the words that name nothing else."""
     free = _free_text(msg)
-    if UNKNOWN.search(free):  # "unsure, he was drowsy yesterday": unknown, or unclear with it
+    if UNKNOWN.search(free) and not (msg.used and _QUESTION_MARK_ONLY.match(free)):
+        # "unsure, he was drowsy yesterday": unknown, or unclear with it.  A "?" left over from
+        # a question about named things ("can patients on osimertinib join?") is no "?" reply:
+        # the named things' own context has read it
         return Answer(fact.id, None, msg.text)
     if not free.strip(" ,.;:!?-"):
         return None

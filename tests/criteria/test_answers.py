@@ -1,5 +1,6 @@
 """Parsers over many phrasings: numbers in digits and words, units, yes/no with negations."""
 
+import datetime
 import math
 
 import pytest
@@ -41,6 +42,15 @@ def test_implausible_age_is_rejected_with_what_is_expected(text):
     result = parse_answer(FACTS["age"], text)
     assert isinstance(result, Rejected)
     assert "age in years" in result.message
+
+
+@pytest.mark.parametrize(
+    ("fact", "text", "start"),
+    [("age", "400", "An age of 400"), ("ecog", "9", "An ECOG"), ("fev1", "400%", "An FEV1")],
+)
+def test_a_refusal_says_a_or_an_as_the_label_is_said(fact, text, start):
+    result = parse_answer(FACTS[fact], text)
+    assert isinstance(result, Rejected) and result.message.startswith(start), result.message
 
 
 @pytest.mark.parametrize(
@@ -267,6 +277,33 @@ def test_choices(fact, text, expected):
 def test_unknown_answers(fact, text):
     result = parse_answer(FACTS[fact], text)
     assert isinstance(result, Answer) and result.unknown
+
+
+@pytest.mark.parametrize(
+    ("fact", "text"),
+    [
+        ("prior_treatment", "can patients already on osimertinib join?"),
+        ("prior_treatment", "is pembrolizumab before enrolment a problem?"),
+        ("ecog", "is someone with ECOG 2 still eligible?"),
+    ],
+)
+def test_a_question_about_the_trial_is_no_unknown_answer(fact, text):
+    """Only a "?" on its own says "I don't know"; the "?" of a question is not an answer."""
+    assert parse_answer(FACTS[fact], text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("MI in 2019", Range(83, 96)),
+        ("NSTEMI in 2021", Range(59, 72)),
+        ("MI in 2024", Range(23, 36)),
+    ],
+)
+def test_the_year_of_an_infarction_is_its_date_not_a_past_value(text, months):
+    """ "in 2019" marks the past for ConText; for the time since an MI the date is the value."""
+    result = parse_answer(FACTS["recent_mi"], text, today=datetime.date(2026, 12, 1))
+    assert isinstance(result, Answer) and result.value == months
 
 
 @pytest.mark.parametrize("text", ["Suspected NSCLC, biopsy pending.", "probably adenocarcinoma"])
