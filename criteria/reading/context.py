@@ -12,6 +12,7 @@ tokens are patient text.
 
 from __future__ import annotations
 
+import datetime
 import threading
 import warnings
 from dataclasses import dataclass
@@ -67,14 +68,23 @@ def _rules(path: Path) -> list[Any]:
         if category not in CATEGORIES or any(b not in CATEGORIES for b in by):
             raise DefinitionError(f"{name}: terminated_by", f"unknown category in {category}")
     ours: list[tuple[str, str, str]] = []
+    shaped: list[Any] = []  # rules with token patterns, taken as they are
     for i, raw in enumerate(data["rules"]):
         where = f"{name}: rules[{i}]"
-        if not isinstance(raw, dict) or set(raw) != {"category", "direction", "literals"}:
-            raise DefinitionError(where, "needs exactly category, direction and literals")
+        if not isinstance(raw, dict) or not (
+            set(raw) == {"category", "direction", "literals"}
+            or set(raw) - {"max_scope"} == {"category", "direction", "patterns"}
+        ):
+            raise DefinitionError(
+                where, "needs category, direction and literals, or patterns (and max_scope)"
+            )
         if raw["category"] not in CATEGORIES:
             raise DefinitionError(where, f"category must be one of {CATEGORIES}")
         if raw["direction"] not in DIRECTIONS:
             raise DefinitionError(where, f"direction must be one of {DIRECTIONS}")
+        if "patterns" in raw:
+            shaped += _shaped_rules(where, raw, set(terminated.get(raw["category"], [])))
+            continue
         ours += [(str(lit).lower(), raw["category"], raw["direction"]) for lit in raw["literals"]]
     redefined = {literal for literal, _, _ in ours}
     published = [
@@ -95,6 +105,51 @@ def _rules(path: Path) -> list[Any]:
                 category,
                 direction=direction,
                 terminated_by=set(terminated.get(category, [])),
+            )
+        )
+    return rules + shaped
+
+
+def past_years(today: datetime.date | None = None) -> list[str]:
+    """The years before this one, as written ("1998", "2025"): `PAST_YEAR` in a pattern. The
+    pipeline is built once per process, so a server running across New Year reads the year
+    just ended as this one until it restarts (a mention then stays current: asked as before)."""
+    year = (today or datetime.date.today()).year
+    return [str(y) for y in range(1900, year)]
+
+
+def _shaped_rules(where: str, raw: dict[str, Any], terminated_by: set[str]) -> list[Any]:
+    """ConText rules matched by spaCy token patterns ("in March 2019", "2019")."""
+    from medspacy.context import ConTextRule
+
+    scope = raw.get("max_scope")
+    if scope is not None and (not isinstance(scope, int) or isinstance(scope, bool) or scope < 1):
+        raise DefinitionError(where, "max_scope must be a whole number of tokens, at least 1")
+    patterns = raw["patterns"]
+    if not isinstance(patterns, list) or not patterns:
+        raise DefinitionError(where, "patterns must be a list of token patterns")
+    rules = []
+    for n, pattern in enumerate(patterns):
+        if (
+            not isinstance(pattern, list)
+            or not pattern
+            or not all(isinstance(t, dict) and t for t in pattern)
+        ):
+            raise DefinitionError(f"{where}.patterns[{n}]", "must be a list of token mappings")
+        tokens = [
+            {"TEXT": {"IN": past_years()}, **{k: v for k, v in t.items() if k != "PAST_YEAR"}}
+            if t.get("PAST_YEAR") is True
+            else t
+            for t in pattern
+        ]
+        rules.append(
+            ConTextRule(
+                f"{raw['category'].lower()} pattern {n} ({where})",
+                raw["category"],
+                pattern=tokens,
+                direction=raw["direction"],
+                max_scope=scope,
+                terminated_by=terminated_by,
             )
         )
     return rules
@@ -123,8 +178,8 @@ def _built_pipeline(path: Path) -> Any:
     """medspaCy's tokenizer and ConText with the published rules plus ours."""
     import medspacy
 
-    # spaCy warns on every message that ConText's token matcher is empty (our rules are all
-    # phrases): noise, not a problem
+    # spaCy warns on every message that ConText's token matcher is empty when all rules are
+    # phrases: noise, not a problem
     warnings.filterwarnings("ignore", message=r"\[W036\]")
     rules = _rules(path)
     nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"])
