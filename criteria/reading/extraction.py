@@ -10,7 +10,12 @@ rules decide what answers the pending question:
 - a message that names only other facts records those, and the pending question is asked again;
 - several values for one fact in one message: the current one wins over the past ("was IIIA,
   now IV"), counts add up ("2 liver and 1 bone met" is not written that way, so they must be
-  named), AST and ALT keep the worse; otherwise the screener asks back.
+  named), AST and ALT keep the worse; otherwise the screener asks back;
+- UK shorthand "3/12" (months), "6/52" (weeks), "10/7" (days) is a duration only where one is
+  expected (before "ago", after a prognosis's words, as the whole reply to a duration
+  question); elsewhere it may be a date or a ratio and is no duration;
+- a pasted laboratory line ("WBC 3.2 L (4.0-11.0)") is read past its flag and reference range:
+  the range is never the value, and it shows the unit of a value written without one.
 
 Nothing is guessed: a value that cannot be read for sure is an `Unclear` rejection (asked back,
 the rest of the message still counts); an implausible one a blocking rejection (nothing from the
@@ -351,7 +356,7 @@ def read_message(
     asked_facts = (asked,) if isinstance(asked, str) else tuple(asked or ())
     asked = asked_facts[0] if len(asked_facts) == 1 else None
     lexicon = lexicon or load_lexicon()
-    norm = correct_typos(normalise(text), lexicon)
+    norm = _fractions_as_durations(correct_typos(normalise(text), lexicon), facts, lexicon, asked)
     msg = _Message(text, norm, facts, site, today, asked_facts, lexicon)
     msg.protected = sorted([*dates.date_spans(norm), *units.unit_spans(norm)])
     msg.numbers = numbers.find_numbers(norm)
@@ -428,6 +433,73 @@ def read_message(
                 _unclear(msg, facts[asked], f"I read two answers. {facts[asked].question}")
             )
     return Reading(tuple(results), tuple(dict.fromkeys(others)), frozenset(named))
+
+
+# -- UK fraction shorthand for durations ---------------------------------------------------------
+
+# "3/12" three months, "6/52" six weeks, "10/7" ten days, "3-6/12" three to six months: not a
+# date's day and month, nor part of a longer date or number ("2/12/2026", "1/3/12")
+_FRACTION = re.compile(
+    r"(?<![0-9./-])(?P<n>[0-9]{1,2})(?:-(?P<m>[0-9]{1,2}))?/(?P<d>12|52|7)(?![0-9]|[./-][0-9])"
+)
+_FRACTION_UNITS = {"12": "months", "52": "weeks", "7": "days"}
+_AGO = re.compile(r"\s*ago\b")
+# between a duration fact's words and its fraction ("prognosis > 3/12", "LE probably 6/12")
+_TO_FRACTION = re.compile(
+    r"[\s:=<>~]*(?:(?:is|of|about|around|approx|approximately|probably|likely|maybe|possibly|"
+    r"perhaps|less than|more than|over|under|at least|at most|up to)\b[\s:=<>~]*)*"
+)
+# a whole reply to a duration question ("3/12", "yep >3/12", "about 6/52")
+_REPLY_TO_FRACTION = re.compile(
+    r"\W*(?:(?:yes|yeah|yep|yup|y|no|nope)\b[\s,.;:!-]*)?(?:[<>]=?\s*|~\s*|(?:about|approx|around|"
+    r"more than|less than|over|under|at least|at most)\s+)?"
+)
+
+
+def _fractions_as_durations(
+    norm: str, facts: dict[str, Fact], lexicon: Lexicon, asked: str | None
+) -> str:
+    """The UK shorthand "n/12", "n/52", "n/7" written out as months, weeks, days where a
+    duration is expected: before "ago", after a prognosis's words, or as the whole reply to a
+    duration question.  Anywhere else "2/12" may be a date (2 December) or a ratio ("2/12
+    nodes"): it is left as it is, and read as no duration."""
+    found = list(_FRACTION.finditer(norm))
+    if not found:
+        return norm
+    asked_fact = facts.get(asked) if asked else None
+    duration_reply = asked_fact is not None and asked_fact.durations and not asked_fact.since
+    mentions = [
+        m
+        for m in find_mentions(norm, lexicon, asked)
+        if any(
+            facts[x.fact].durations and not facts[x.fact].since
+            for x in m.meanings
+            if x.fact in facts and x.value == READ
+        )
+    ]
+    out, last = [], 0
+    for f in found:
+        n, m = int(f.group("n")), f.group("m")
+        limit = 2 * int(f.group("d"))
+        if not (0 < n < limit and (m is None or n < int(m) < limit)):
+            continue
+        expected = (
+            _AGO.match(norm, f.end())
+            or any(
+                x.end <= f.start() and _TO_FRACTION.fullmatch(norm, x.end, f.start())
+                for x in mentions
+            )
+            or (
+                duration_reply
+                and _REPLY_TO_FRACTION.fullmatch(norm, 0, f.start())
+                and not norm[f.end() :].strip(" .!")
+            )
+        )
+        if expected:
+            amount = f"{n}-{m}" if m else str(n)
+            out += [norm[last : f.start()], f"{amount} {_FRACTION_UNITS[f.group('d')]}"]
+            last = f.end()
+    return "".join([*out, norm[last:]])
 
 
 # -- mentions ------------------------------------------------------------------------------------
@@ -643,12 +715,96 @@ def _options(msg: _Message, fact: Fact, readings: list[numbers.Reading]) -> list
     a size ("a 1 cm brain met") or another measure written after a count."""
     kept = []
     for r in readings:
-        if _REFERENCE_BEFORE.search(msg.norm, max(0, r.start - 30), r.start):
+        if _REFERENCE_BEFORE.search(msg.norm, max(0, r.start - 30), r.start) or (
+            fact.kind in ("lab", "uln") and _bracketed_range(msg.norm, r)
+        ):
             msg.claimed.append((r.start, r.end))
             continue
         if not _another_measure(fact, units.unit_after(msg.norm, r.end)):
             kept.append(r)
     return kept
+
+
+def _bracketed_range(norm: str, reading: numbers.Reading) -> bool:
+    """A laboratory's reference range in brackets ("Plt 95 (150-400)", "bili 35 (<21)"): the
+    range of normal values, never the patient's value."""
+    return (
+        isinstance(reading.value, Range)
+        and bool(re.search(r"[(\[]\s*$", norm[max(0, reading.start - 3) : reading.start]))
+        and bool(re.match(r"\s*[)\]]", norm[reading.end :]))
+    )
+
+
+# a pasted laboratory line: a low or high flag ("Hb 102 L"; never litres for a blood count or
+# concentration) and the reference range in brackets ("WBC 3.2 L (4.0-11.0)")
+_LAB_FLAG = re.compile(r"\s*\b[lh]\b(?![/.]?[a-z0-9])")
+_LAB_RANGE = re.compile(
+    r"\s*[(\[]\s*(?:(?P<lo>[0-9]+(?:\.[0-9]+)?)\s*(?:-|to)\s*|<\s*)(?P<hi>[0-9]+(?:\.[0-9]+)?)"
+    r"\s*[)\]]"
+)
+
+
+def _lab_line(
+    norm: str, reading: numbers.Reading, unit: units.Unit | units.UnknownUnit | None
+) -> tuple[units.Unit | units.UnknownUnit | None, tuple[float, float] | None]:
+    """The unit of a value written on a pasted laboratory line, past its flag and reference
+    range ("Cr 88 (45-90) umol/L"), and that range (low, high); the unit as read when the
+    value is not so written."""
+    flag_only = isinstance(unit, units.UnknownUnit) and _LAB_FLAG.fullmatch(" " + unit.text)
+    if unit is not None and not flag_only:
+        return unit, None
+    pos = reading.end
+    flag = _LAB_FLAG.match(norm, pos)
+    if flag:
+        pos = flag.end()
+    bracket = _LAB_RANGE.match(norm, pos)
+    if bracket:
+        pos = bracket.end()
+        after_flag = _LAB_FLAG.match(norm, pos)
+        if after_flag and not flag:  # "neut 1.1 (1.8-7.5) L"
+            flag, pos = after_flag, after_flag.end()
+    if not (flag or bracket):
+        return unit, None
+    ref = None
+    if bracket:
+        ref = (float(bracket.group("lo") or 0.0), float(bracket.group("hi")))
+    return units.unit_after(norm, pos), ref
+
+
+def _unit_by_range(
+    fact: Fact, lo: float, ref: tuple[float, float], site: Site
+) -> str | bool | None:
+    """The unit of a bare value that its laboratory's reference range shows: the one unit the
+    value is plausible in and in which the range is near this site's ("Hb 9.8 (13.0-17.0)":
+    g/dL, not mmol/L).  None: no unit shows; False: the range fits no unit the value can be in
+    (asked back)."""
+    site_ref = _reference(fact, site)
+    site_uln = units.parse_quantity(site.upper_limits_of_normal.get(fact.id, "")) or None
+    if site_ref is None:
+        return None
+    bare = units.bare_unit(lo, fact.bare_units)
+    candidates = (bare,) if isinstance(bare, str) else getattr(bare, "units", ())
+
+    def near(key: str) -> bool:
+        for bound, site_bound in zip(ref, (site_ref.lo, site_ref.hi), strict=True):
+            if key == units.ULN:
+                return False
+            if fact.kind == "uln":
+                if site_uln is None:
+                    return False
+                converted = units.multiple_of_uln(bound, key, site_uln, fact.molar_mass)
+            else:
+                converted = units.convert(bound, key, fact.unit or "", fact.molar_mass)
+            if converted is None:
+                return False
+            if bound > 0 and site_bound > 0 and not 1 / 1.5 <= converted / site_bound <= 1.5:
+                return False
+        return True
+
+    fits = [k for k in candidates if near(k)]
+    if len(fits) == 1:
+        return fits[0]
+    return False if candidates and not fits else None
 
 
 def _another_measure(fact: Fact, unit: units.Unit | units.UnknownUnit | None) -> bool:
@@ -830,7 +986,9 @@ _SINCE_DATE = re.compile(
     r"(?P<year>(?:19|20)\d\d)\b"
 )
 _SINCE_WORDS = [
-    (re.compile(r"\blast month\b|\bthis month\b|\blast week\b|\bthis week\b|\bdays? ago\b"),
+    # "days ago" without a number; "10 days ago" is read as its number of days
+    (re.compile(r"\blast month\b|\bthis month\b|\blast week\b|\bthis week\b|"
+                r"(?<![0-9] )\bdays? ago\b"),
      Range(0.0, 2.0)),
     (re.compile(r"\blast year\b"), None),  # 1 to 23 months: asked back
     (re.compile(r"\b(?:many|several|a few|some|two|three|\d+) years ago\b|\blong ago\b|"
@@ -899,15 +1057,24 @@ def value_of(
     if reading.approximate and not fact.durations:
         return None, f"I need an exact value, not an estimate. {fact.question}", False
     unit = units.unit_after(norm, reading.end)
+    ref = None
+    if fact.kind in ("lab", "uln"):
+        unit, ref = _lab_line(norm, reading, unit)
     if isinstance(unit, units.UnknownUnit):
         if fact.kind == "number":
             return None, f"I can't read a {fact.label} in “{unit.text}”. {fact.question}", False
         return None, _unit_message(fact, site, f"I don't know the unit “{unit.text}”."), False
     if fact.kind == "number":
         return _number_value(fact, value, unit)  # type: ignore[arg-type]
+    bare = None
+    if unit is None and ref is not None:
+        shown = _unit_by_range(fact, value.lo if isinstance(value, Range) else value, ref, site)
+        if shown is False:
+            return None, _unit_message(fact, site, "That reference range does not fit."), False
+        bare = shown or None
     if fact.kind == "lab":
-        return _lab_value(fact, value, unit, site)
-    return _uln_value(norm, fact, value, unit, reading, site)
+        return _lab_value(fact, value, unit, site, bare)
+    return _uln_value(norm, fact, value, unit, reading, site, bare)
 
 
 def _number_value(
@@ -927,12 +1094,13 @@ def _number_value(
 
 
 def _lab_value(
-    fact: Fact, value: float | Range, unit: units.Unit | None, site: Site
+    fact: Fact, value: float | Range, unit: units.Unit | None, site: Site, shown: str | None = None
 ) -> tuple[Value | None, str | None, bool]:
+    """`shown`: the unit a bare value's reference range shows (`_unit_by_range`)."""
     target = fact.unit or ""
     lo = value.lo if isinstance(value, Range) else value
     if unit is None:
-        bare = units.bare_unit(lo, fact.bare_units)
+        bare = shown or units.bare_unit(lo, fact.bare_units)
         if not isinstance(bare, str):
             return None, _unit_message(fact, site, f"Which unit is {describe(value)} in?"), False
         factor = units.convert(1.0, bare, target, fact.molar_mass)
@@ -955,12 +1123,14 @@ def _uln_value(
     unit: units.Unit | None,
     reading: numbers.Reading,
     site: Site,
+    shown: str | None = None,
 ) -> tuple[Value | None, str | None, bool]:
+    """`shown`: the unit a bare value's reference range shows (`_unit_by_range`)."""
     site_uln = units.parse_quantity(site.upper_limits_of_normal.get(fact.id, "")) or None
     lo = value.lo if isinstance(value, Range) else value
     key: Any = unit
     if unit is None:
-        key = units.bare_unit(lo, fact.bare_units)
+        key = shown or units.bare_unit(lo, fact.bare_units)
         if not isinstance(key, str):
             return None, _unit_message(fact, site, f"Which unit is {describe(value)} in?"), False
     if key == units.ULN or (isinstance(key, units.Unit) and key.keys == (units.ULN,)):
@@ -1258,7 +1428,9 @@ def _bare_number(msg: _Message, fact: Fact, free: str) -> Result | None:
     readings = [
         r
         for r in numbers.read_values(free)
-        if msg.free(r.start, r.end) and not _inside_unit_of_other(msg, r)
+        if msg.free(r.start, r.end)
+        and not _inside_unit_of_other(msg, r)
+        and not (fact.kind in ("lab", "uln") and _bracketed_range(free, r))
     ]
     if not readings:
         found = _word_value(msg, fact, 0, len(free))
@@ -1278,14 +1450,41 @@ def _bare_number(msg: _Message, fact: Fact, free: str) -> Result | None:
     if isinstance(chosen, numbers.Reading):
         total = _TOTAL.match(free, chosen.end) if fact.sum_mentions else None
         after = free[total.end() :] if total else free[_unit_end(msg.norm, chosen) :]
-        rest = free[: chosen.start] + " " + ("" if total else after)
+        if fact.since:  # "2 months ago": the time since
+            after = _AGO_REST.sub("", after, count=1)
+        head = free[: chosen.start]
+        said = _PLAIN_YES_NO.fullmatch(head)  # "yep, >3 months": it must agree with the number
+        rest = ("" if said else head) + " " + ("" if total else after)
         if not _only_fillers(rest):
             return _unclear(msg, fact, f"I'm not sure that answers it. {fact.question}")
         value, message, bad = value_of(msg.norm, fact, chosen, msg.site)
         if message is not None:
             return Rejected(fact.id, message, msg.text, blocking=bad)
+        if said and not _agrees(fact, value, yes=said.group("yes")):
+            return _unclear(msg, fact, f"I'm not sure that answers it. {fact.question}")
         return _bare_result(msg, fact, value, (chosen.start, chosen.end))  # type: ignore[arg-type]
     return _bare_result(msg, fact, chosen, (readings[0].start, readings[-1].end))
+
+
+_AGO_REST = re.compile(r"^\s*ago\b")
+# a plain yes or no right before the number of a reply ("yep, >3 months"; not "none in 14 months")
+_PLAIN_YES_NO = re.compile(r"\W*(?:(?P<yes>yes|yeah|yep|yup|y)|no|nope|nah|n)\b[\s,.;:!-]*")
+
+
+def _agrees(fact: Fact, value: Any, yes: Any) -> bool:
+    """Whether a value lies inside what the yes (or no) said with it means ("yep, >3 months"
+    to "more than 3 months?"); a fact whose yes and no mean no value agrees with neither."""
+    spec = fact.yes_means if yes else fact.no_means
+    if not spec or value is None:
+        return False
+    meant = _meaning(spec)
+    if not isinstance(meant, Range):
+        return _same(meant, value)
+    if isinstance(value, Range):
+        lo = value.lo > meant.lo or (value.lo == meant.lo and (value.lo_open or not meant.lo_open))
+        hi = value.hi < meant.hi or (value.hi == meant.hi and (value.hi_open or not meant.hi_open))
+        return lo and hi
+    return _inside(float(value), meant)
 
 
 def _inside_unit_of_other(msg: _Message, reading: numbers.Reading) -> bool:

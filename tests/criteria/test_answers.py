@@ -382,3 +382,122 @@ def test_one_transaminase_above_the_limit_is_a_lower_bound():
 def test_a_hedged_answer_is_unknown():
     assert value("pregnant", "possibly pregnant") is None
     assert value("ecog", "ECOG probably 1") is None
+
+
+# -- UK fraction shorthand for durations: n/12 months, n/52 weeks, n/7 days --------------------
+
+
+@pytest.mark.parametrize(
+    ("fact", "text", "expected"),
+    [
+        ("life_expectancy", "prognosis 6/12", 6.0),
+        ("life_expectancy", "LE > 3/12", Range(3.0, math.inf, lo_open=True)),
+        ("life_expectancy", "prognosis 1-2/12", Range(1.0, 2.0)),
+        ("life_expectancy", "3/12", 3.0),  # the whole reply to a duration question
+        ("life_expectancy", "yep >3/12", Range(3.0, math.inf, lo_open=True)),
+        ("life_expectancy", "6/52", pytest.approx(6 * 7 / 30.4375, abs=1e-3)),
+        ("recent_mi", "MI 2/12 ago", 2.0),
+        ("recent_mi", "2/12 ago", 2.0),
+        ("recent_mi", "NSTEMI 10/7 ago", pytest.approx(10 / 30.4375, abs=1e-3)),
+        ("recent_mi", "MI 3/52 ago", pytest.approx(21 / 30.4375, abs=1e-3)),
+    ],
+)
+def test_a_fraction_is_a_duration_where_one_is_expected(fact, text, expected):
+    assert value(fact, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("fact", "text"),
+    [
+        ("recent_mi", "MI 2/12"),  # 2 December, or two months ago
+        ("life_expectancy", "seen 2/12"),  # a date
+        ("life_expectancy", "2/12 nodes positive"),  # a ratio
+        ("life_expectancy", "3/12 ago"),  # a life expectancy is not in the past
+        ("age", "symptoms for 3/12"),
+        ("life_expectancy", "yep 2/12"),  # yes (more than 3 months) and 2 months disagree
+    ],
+)
+def test_a_fraction_elsewhere_is_asked_back(fact, text):
+    assert not isinstance(parse_answer(FACTS[fact], text), Answer)
+
+
+def test_a_fraction_that_is_part_of_a_date_is_not_a_duration():
+    from criteria.reading.extraction import _fractions_as_durations
+    from criteria.reading.terms import load_lexicon
+
+    def rewritten(text, asked=None):
+        return _fractions_as_durations(text, FACTS, load_lexicon(), asked)
+
+    assert rewritten("prognosis 2/12/2026") == "prognosis 2/12/2026"
+    assert rewritten("mi 1/3/12 ago") == "mi 1/3/12 ago"
+    assert rewritten("seen 3/12, prognosis 6/12") == "seen 3/12, prognosis 6 months"
+    assert rewritten("0/12 ago") == "0/12 ago"  # no duration of nothing
+    assert rewritten("6/12", "life_expectancy") == "6 months"
+    assert rewritten("6/12", "age") == "6/12"
+
+
+def test_a_yes_or_no_with_a_number_must_agree_with_it():
+    assert value("life_expectancy", "yes, 6 months") == 6.0
+    assert value("recent_mi", "yes 2 months ago") == 2.0
+    assert isinstance(parse_answer(FACTS["life_expectancy"], "yes 2 months"), Rejected)
+    assert isinstance(parse_answer(FACTS["life_expectancy"], "no, 6 months"), Rejected)
+
+
+def test_days_ago_with_a_number_is_that_many_days():
+    assert value("recent_mi", "MI 10 days ago") == pytest.approx(10 / 30.4375, abs=1e-3)
+    assert value("recent_mi", "MI days ago") == Range(0.0, 2.0)
+
+
+# -- pasted laboratory lines: flags and reference ranges -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fact", "text", "expected"),
+    [
+        ("plt", "Plt 95 (150-400)", 95.0),
+        ("plt", "plt 45 (150 - 400) x10^9/L", 45.0),
+        ("hgb", "Hb 102 L", 102.0),
+        ("hgb", "Hb 9.8 (13.0-17.0)", 98.0),  # g/dL by its range: 13-17 mmol/L is no Hb range
+        ("hgb", "Hb 10.2 (11.5-16.5) g/dL", 102.0),
+        ("wbc", "WBC 3.2 L (4.0-11.0)", 3.2),
+        ("wbc", "WCC 3.2 L [4.0-11.0]", 3.2),
+        ("anc", "neut 1.1 (1.8-7.5) L", 1.1),
+        ("bilirubin", "bili 12 (0-21)", pytest.approx(12 / 21, abs=1e-3)),  # µmol/L by its range
+        ("bilirubin", "bili 35 (<21)", pytest.approx(35 / 21, abs=1e-3)),
+        # a value and its range are in one unit: 12 mg/dL (205 µmol/L), not 12 µmol/L
+        ("bilirubin", "bili 12 (0-1.2)", pytest.approx(12e4 / 584.66 / 21, abs=1e-3)),
+        ("creatinine", "Cr 88 (45-90) umol/L", pytest.approx(88 / 106, abs=1e-3)),
+        ("ast_alt", "ALT 120 H (0-40), AST 90 H (0-40)", 3.0),
+    ],
+)
+def test_a_pasted_lab_line_reads_the_value_not_its_range(fact, text, expected):
+    assert value(fact, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("fact", "text"),
+    [
+        ("plt", "Plt (150-400)"),  # a range and no value
+        ("hgb", "Hb (130-170)"),
+        ("hgb", "Hb 85 (8.1-10.5)"),  # 85 g/L with a range in mmol/L: which is it?
+        ("hgb", "Hb 9.8 (4.0-11.0)"),  # a white cell range: no unit of Hb fits it
+    ],
+)
+def test_a_lab_range_without_a_value_or_at_odds_with_it_is_asked_back(fact, text):
+    assert not isinstance(parse_answer(FACTS[fact], text), Answer)
+
+
+def test_a_flag_is_no_litre_for_a_volume():
+    assert value("fev1", "FEV1 1.8 L (65%)") == 65.0
+
+
+def test_a_bare_reply_with_its_range_reads_the_value():
+    assert value("plt", "95 (150-400)") == 95.0
+    assert value("hgb", "9.8 (13.0-17.0)") == 98.0
+    assert parse_answer(FACTS["plt"], "(150-400)") is None  # a range alone: no value
+
+
+def test_only_a_plain_yes_or_no_goes_with_a_number():
+    assert value("recent_mi", "no, 14 months ago") == 14.0
+    assert isinstance(parse_answer(FACTS["recent_mi"], "no 2 months ago"), Rejected)  # disagree
+    assert isinstance(parse_answer(FACTS["age"], "yes 68"), Rejected)  # no yes for an age
