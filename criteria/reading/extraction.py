@@ -1454,12 +1454,18 @@ def _bare_number(msg: _Message, fact: Fact, free: str) -> Result | None:
             after = _AGO_REST.sub("", after, count=1)
         head = free[: chosen.start]
         said = _PLAIN_YES_NO.fullmatch(head)  # "yep, >3 months": it must agree with the number
-        rest = ("" if said else head) + " " + ("" if total else after)
+        # "none in 14 months": no event in that time, so longer since it, not 14 months
+        denied = _DENIED_PERIOD.fullmatch(head) if fact.since else None
+        rest = ("" if said or denied else head) + " " + ("" if total else after)
         if not _only_fillers(rest):
             return _unclear(msg, fact, f"I'm not sure that answers it. {fact.question}")
         value, message, bad = value_of(msg.norm, fact, chosen, msg.site)
         if message is not None:
             return Rejected(fact.id, message, msg.text, blocking=bad)
+        if denied:
+            if not isinstance(value, (int, float)) or re.search(r"\bago\b", free[chosen.end :]):
+                return _unclear(msg, fact, f"I'm not sure that answers it. {fact.question}")
+            value = Range(float(value), math.inf, lo_open=True)
         if said and not _agrees(fact, value, yes=said.group("yes")):
             return _unclear(msg, fact, f"I'm not sure that answers it. {fact.question}")
         return _bare_result(msg, fact, value, (chosen.start, chosen.end))  # type: ignore[arg-type]
@@ -1467,6 +1473,13 @@ def _bare_number(msg: _Message, fact: Fact, free: str) -> Result | None:
 
 
 _AGO_REST = re.compile(r"^\s*ago\b")
+# a denial over a period before the number of a reply ("none in 14 months", "nothing in the
+# past 6 months", "not for 5 years")
+_DENIED_PERIOD = re.compile(
+    r"\W*(?:(?:no|nope)\W+)?(?:none|nothing|nil|not|never|no)\b[\s,]*"
+    r"(?:(?:in|for|within|over|during)\s+)"
+    r"(?:the\s+)?(?:(?:last|past|previous|recent)\s+)?"
+)
 # a plain yes or no right before the number of a reply ("yep, >3 months"; not "none in 14 months")
 _PLAIN_YES_NO = re.compile(r"\W*(?:(?P<yes>yes|yeah|yep|yup|y)|no|nope|nah|n)\b[\s,.;:!-]*")
 

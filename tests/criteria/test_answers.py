@@ -501,3 +501,16 @@ def test_only_a_plain_yes_or_no_goes_with_a_number():
     assert value("recent_mi", "no, 14 months ago") == 14.0
     assert isinstance(parse_answer(FACTS["recent_mi"], "no 2 months ago"), Rejected)  # disagree
     assert isinstance(parse_answer(FACTS["age"], "yes 68"), Rejected)  # no yes for an age
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [
+        ("none in 14 months", Range(14, math.inf, lo_open=True)),
+        ("no, none for 2 years", Range(24, math.inf, lo_open=True)),
+    ],
+)
+def test_a_denial_over_a_period_is_longer_since_not_the_period(text, months):
+    """ "none in 14 months" to "how long since the MI?" is more than 14 months, not 14."""
+    result = parse_answer(FACTS["recent_mi"], text, today=datetime.date(2026, 12, 1))
+    assert isinstance(result, Answer) and result.value == months
