@@ -575,7 +575,12 @@ def _allergy_windows(
         stop_at = stop.start() if stop else len(msg.norm)
         study = spans_of(msg.lexicon.study_drugs, msg.norm, clause, stop_at)
         others = spans_of(msg.lexicon.other_allergens, msg.norm, clause, stop_at)
-        named = bool(study or others)
+        unclear = (
+            spans_of(msg.lexicon.unclear_allergens, msg.norm, clause, stop_at)
+            if msg.lexicon.unclear_allergens is not None
+            else []
+        )
+        named = bool(study or others or unclear)
         if study:  # "pemetrexed planned" is no allergy to it; "not cisplatin" names it
             found = classify(msg.norm, study)
             others += [s for s, c in zip(study, found, strict=False) if c.negated]
@@ -597,7 +602,7 @@ def _allergy_windows(
             continue
         elif study:
             value = True
-        elif others:
+        elif others and not unclear:
             value = False
         else:
             value = UNCLEAR

@@ -79,6 +79,7 @@ class Lexicon:
     allergy_triggers: Term
     study_drugs: Term
     other_allergens: Term
+    unclear_allergens: Term | None = None
     short_words: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -216,14 +217,17 @@ def load_lexicon(path: Path = TERMS_FILE) -> Lexicon:
             raise DefinitionError(where, "needs 'label' and 'forms' or 'patterns' only")
         terms.append(Term((), "any", _patterns(raw, where), other=str(raw["label"])))
     allergy = data.get("allergy") or {}
-    if set(allergy) != {"triggers", "study_drugs", "other_allergens"}:
-        raise DefinitionError(f"{name}: allergy", "needs triggers, study_drugs, other_allergens")
+    if set(allergy) - {"unclear_allergens"} != {"triggers", "study_drugs", "other_allergens"}:
+        raise DefinitionError(
+            f"{name}: allergy",
+            "needs triggers, study_drugs, other_allergens (and optionally unclear_allergens)",
+        )
     words: set[str] = set()
     for raw in [*data["terms"], *(data.get("other") or [])]:
         for form in raw.get("forms") or []:
             words |= set(_WORD.findall(str(form).lower()))
-    for key in ("triggers", "study_drugs", "other_allergens"):
-        for form in allergy[key]:
+    for key in ("triggers", "study_drugs", "other_allergens", "unclear_allergens"):
+        for form in allergy.get(key) or []:
             words |= set(_WORD.findall(str(form).lower()))
     return Lexicon(
         terms=tuple(terms),
@@ -231,6 +235,11 @@ def load_lexicon(path: Path = TERMS_FILE) -> Lexicon:
         allergy_triggers=_word_list(allergy["triggers"], f"{name}: allergy.triggers"),
         study_drugs=_word_list(allergy["study_drugs"], f"{name}: allergy.study_drugs"),
         other_allergens=_word_list(allergy["other_allergens"], f"{name}: allergy.other_allergens"),
+        unclear_allergens=(
+            _word_list(allergy["unclear_allergens"], f"{name}: allergy.unclear_allergens")
+            if "unclear_allergens" in allergy
+            else None
+        ),
         short_words=frozenset(w for w in words if len(w) < FUZZY_MIN),
     )
 
