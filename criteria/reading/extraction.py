@@ -119,7 +119,11 @@ _DURATION_WORDS = [
 ]  # fmt: skip
 # after a number: it is the total ("two: one in the liver, one in bone", "5 in total")
 _TOTAL = re.compile(r"\s*(?::|;|\(|-\s)|\s+(?:in )?total\b|\s+(?:altogether|overall)\b")
-_TOTAL_AFTER_MENTION = re.compile(r"\s*:|\s+(?:in )?total\b|\s+(?:altogether|overall)\b")
+# ... or a count in brackets breaking it down: "3 lesions (2 lung, 1 adrenal)", "mets x3 (2 bone,
+# 1 liver)"; not any bracket: "1 brain met (treated with SRS) and 3 bone mets" adds up
+_TOTAL_AFTER_MENTION = re.compile(
+    r"\s*:|\s*\((?=\s*(?:\d|x\s?\d))|\s+(?:in )?total\b|\s+(?:altogether|overall)\b"
+)
 _SENTENCE_END = re.compile(r"[.;!?\n](?!\d)| but | however ")
 _CLAUSE_END = re.compile(r"[,;:!?\n()]|\.(?!\d)| and | but | with | however | also ")
 _FILLER = frozenset(
@@ -236,7 +240,6 @@ _FILLER = frozenset(
         "metastasis",
         "lesions",
         "lesion",
-        "sites",
         "deposits",
         "one",
         "distant",
@@ -634,6 +637,8 @@ def _claim_after(msg: _Message, mention: Mention, mentions: list[Mention]) -> No
     """A number written right after another clinical term is that term's ("eGFR 60")."""
     stop = _window_end(msg, mention, mentions)
     for reading in _readings(msg, mention.end, stop)[:1]:
+        if reading.start in msg.reserved:
+            continue  # "(L2, right iliac), 1 adrenal": the next mention's own number
         msg.claimed.append((reading.start, reading.end))
 
 
@@ -888,6 +893,8 @@ def _read_near(
         only = options[0]
         context = classify(msg.norm, [(only.start, only.end)])[0]
         candidate = _from_reading(msg, fact, only, mention, base)
+        if fact.sum_mentions and _TOTAL_AFTER_MENTION.match(msg.norm, only.end):
+            candidate.total = True  # "mets x3 (2 bone, 1 liver)"
         return _in_context(candidate, context, fact)
     contexts = classify(msg.norm, [(r.start, r.end) for r in options])
     for r in options:
