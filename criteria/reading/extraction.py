@@ -125,7 +125,9 @@ _TOTAL_AFTER_MENTION = re.compile(
     r"\s*:|\s*\((?=\s*(?:\d|x\s?\d))|\s+(?:in )?total\b|\s+(?:altogether|overall)\b"
 )
 _SENTENCE_END = re.compile(r"[.;!?\n](?!\d)| but | however ")
-_CLAUSE_END = re.compile(r"[,;:!?\n()]|\.(?!\d)| and | but | with | however | also ")
+# a comma inside a number ("1,500", "1,20,000") ends no clause: blanking the clause before it
+# would leave a number that was never written ("20,000")
+_CLAUSE_END = re.compile(r"[;:!?\n()]|,(?!\d)|\.(?!\d)| and | but | with | however | also ")
 _FILLER = frozenset(
     [
         "a",
@@ -941,8 +943,8 @@ def _adjacent(gap: str) -> bool:
 
 _TIMES_ULN = re.compile(
     r"\b(?P<n>twice|double|two times|three times|triple|thrice|four times|five times)\s+"
-    r"(?:the\s+)?(?:uln|upper limits? of normal|upper limit)\b"
-)
+    r"(?:the\s+)?(?:uln|upper limits? of normal|upper limit|upper normal|normal)\b"
+)  # "twice normal" is twice the upper limit of normal, as "2 x normal"
 _TIMES = {"twice": 2.0, "double": 2.0, "two times": 2.0, "three times": 3.0, "triple": 3.0,
           "thrice": 3.0, "four times": 4.0, "five times": 5.0}  # fmt: skip
 _YEAR_WORDS = [
@@ -1324,8 +1326,16 @@ def _worst_of_parts(msg: _Message, fact: Fact, found: list[_Candidate]) -> Resul
     for c in found:
         for part in ("ast", "alt") if c.part in (None, "both") else (c.part,):
             parts.setdefault(part, []).append(c.value)
-    if any(None in v for v in parts.values()):
-        return Answer(fact.id, None, msg.text)
+    unknown = [p for p, v in parts.items() if None in v]
+    known_parts = [v for p, v in parts.items() if p not in unknown]
+    if unknown:
+        # "AST 1.5x ULN, ALT not done": the higher of the two is at least the known one
+        known = _highest(known_parts[0]) if len(known_parts) == 1 else None
+        low = known.lo if isinstance(known, Range) else known
+        if low is None or float(low) < 1.0:
+            return Answer(fact.id, None, msg.text)
+        open_low = isinstance(known, Range) and known.lo_open
+        return Answer(fact.id, Range(float(low), math.inf, lo_open=open_low), msg.text)
     missing = [p.upper() for p in ("ast", "alt") if p not in parts]
     if missing:
         known = _highest(next(iter(parts.values())))
