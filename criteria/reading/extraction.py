@@ -128,6 +128,9 @@ _SENTENCE_END = re.compile(r"[.;!?\n](?!\d)| but | however ")
 # a comma inside a number ("1,500", "1,20,000") ends no clause: blanking the clause before it
 # would leave a number that was never written ("20,000")
 _CLAUSE_END = re.compile(r"[;:!?\n()]|,(?!\d)|\.(?!\d)| and | but | with | however | also ")
+# another cancer's clause holds what it was treated with and what spread it made: "breast
+# cancer treated with chemo in 2010", "prostate cancer with bone mets"
+_CANCER_CLAUSE_END = re.compile(r"[;:!?\n()]|,(?!\d)|\.(?!\d)| and | but | however | also ")
 _FILLER = frozenset(
     [
         "a",
@@ -381,7 +384,7 @@ def read_message(
     cancers = [m for m in mentions if m.term.fact == "other_malignancy" and m.term.scope == "any"]
     for mention, context in zip(mentions, contexts, strict=False):
         if mention.term.fact in ("prior_treatment", "metastases") and any(
-            _same_clause(norm, mention, c) for c in cancers
+            _same_clause(norm, mention, c, _CANCER_CLAUSE_END) for c in cancers
         ):
             continue  # "CIN3 treated 2001", "prostate cancer with bone mets": that cancer's
         if mention.term.other is not None:
@@ -400,11 +403,13 @@ def read_message(
     for mention, context in sorted(
         fact_mentions, key=lambda mc: any(msg.facts[m.fact].before for m in mc[0].meanings)
     ):
-        for meaning in mention.meanings:
+        for n, meaning in enumerate(mention.meanings):
             named.add(meaning.fact)
             found = _candidate(msg, mention, meaning, context, mentions)
             if meaning.fact not in asked_facts:  # unsure of a fact not asked: asked later
-                found = [c for c in found if c.value is not None or c.said_unknown]
+                # "brain mets pending" leaves the brain unknown, not the count of metastases
+                # that the same words also name
+                found = [c for c in found if c.value is not None or (c.said_unknown and n == 0)]
             candidates += found
             msg.used.append((mention.start, mention.end))
     for start, end, value in windows:
@@ -522,14 +527,14 @@ def _find(msg: _Message) -> list[Mention]:
     ]
 
 
-def _clause_of(norm: str, pos: int) -> tuple[int, int]:
-    start = max((m.end() for m in _CLAUSE_END.finditer(norm, 0, pos)), default=0)
-    nxt = _CLAUSE_END.search(norm, pos)
+def _clause_of(norm: str, pos: int, ends: re.Pattern[str] = _CLAUSE_END) -> tuple[int, int]:
+    start = max((m.end() for m in ends.finditer(norm, 0, pos)), default=0)
+    nxt = ends.search(norm, pos)
     return start, nxt.start() if nxt else len(norm)
 
 
-def _same_clause(norm: str, a: Mention, b: Mention) -> bool:
-    return _clause_of(norm, a.start) == _clause_of(norm, b.start)
+def _same_clause(norm: str, a: Mention, b: Mention, ends: re.Pattern[str] = _CLAUSE_END) -> bool:
+    return _clause_of(norm, a.start, ends) == _clause_of(norm, b.start, ends)
 
 
 def _birth_date(msg: _Message) -> list[_Candidate]:

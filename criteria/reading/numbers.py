@@ -13,8 +13,9 @@ conservative: a decimal comma is read the same way in a one-word answer and in a
 forgiven only where it makes one number with a correctly spelled number word ("sixty eigth") or
 is on a list of known misspellings ("fourty"), never for an English word (so "there" is never
 three and "line" never nine); and anything this module cannot read for certain ("1.2.3",
-"5,6,7", "1⁄2") gives no number at all, so the caller asks back instead of guessing.  Typos are
-found with rapidfuzz's optimal string alignment distance (one edit, a swap counting as one).
+"5,6,7", "1⁄2", a decade such as "70s") gives no number at all, so the caller asks back
+instead of guessing.  Typos are found with rapidfuzz's optimal string alignment distance (one
+edit, a swap counting as one).
 
 Input text is expected to be normalised (`criteria.reading.text.normalise`); offsets are into it.
 """
@@ -148,6 +149,7 @@ _SIGN_CONTEXT = re.compile(r"(?:^|[=:(]|[,;]\s|[a-z]\s)\s*$", re.I)
 _SPACED_SIGN_CONTEXT = re.compile(r"(?:^|[=:(])\s*$")
 _DIGIT_SCALE = re.compile(r" (hundred|thousand|million|billion)(?![a-z])", re.I)
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half(?![a-z])", re.I)
+_DECADE = re.compile(r"'?s(?![a-z])", re.I)  # "in his 70s", "the 1990s": ten years, no number
 
 
 def _blob_value(blob: str) -> float | None:
@@ -191,6 +193,8 @@ def _digit_numbers(text: str) -> tuple[list[Number], list[tuple[int, int]]]:
         value = _blob_value(m.group())
         if value is None:
             continue
+        if value >= 10 and value % 10 == 0 and _DECADE.match(text, end):
+            continue  # "in his 70s" is 70 to 79: asked back
         scale = _DIGIT_SCALE.match(text, end)
         if scale:
             value *= 100 if scale.group(1).lower() == _HUNDRED else _SCALES[scale.group(1).lower()]
