@@ -33,7 +33,6 @@ CATEGORIES = (
     "FAMILY",
     "CURRENT",
     "TERMINATE",
-    "PSEUDO",
 )
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE")
 _GROUP = "screener_mentions"
@@ -216,8 +215,6 @@ def classify(text: str, spans: list[tuple[int, int]]) -> list[Context]:
         categories = set()
         list_negation = False
         for m in modifiers:
-            if m.category == "PSEUDO":
-                continue  # it only hides the triggers inside it ("isn't clear": no denial)
             first, last = m.modifier_span
             lo, hi = (last, span.start) if first < span.start else (span.end, first)
             across_comma = any(doc[i].text == "," for i in range(lo, hi))
