@@ -706,6 +706,8 @@ def _candidate(
     if context.negated:
         if context.list_negation or meaning.negated is None:
             return []
+        if context.uncertain:  # "probably no brain mets": a hedged denial is no denial
+            return [_Candidate(fact.id, None, *span, **base)]
         return [_Candidate(fact.id, meaning.negated, *span, **base)]
     if context.uncertain:
         return [_Candidate(fact.id, None, *span, **base)]
