@@ -146,10 +146,15 @@ def _birth_expressions(text: str) -> list[tuple[int, _Expression]]:
     return out
 
 
+# a year with an apostrophe ("MI in '24", "chemo '19"): a year, never a number of anything
+_APOSTROPHE_YEAR = re.compile(r"(?<![0-9a-z])'[0-9]{2}(?![0-9])(?!s(?![a-z]))")
+
+
 def date_spans(text: str) -> list[tuple[int, int]]:
     """Every date written in the text (and a year after a birth word), in order."""
     spans = {(e.start, e.end) for e in _expressions(text)}
     spans |= {(e.start, e.end) for _, e in _birth_expressions(text)}
+    spans |= {m.span() for m in _APOSTROPHE_YEAR.finditer(text)}
     kept: list[tuple[int, int]] = []
     for start, end in sorted(spans, key=lambda s: (s[0], -s[1])):
         if not kept or start >= kept[-1][1]:

@@ -878,6 +878,13 @@ def _read_near(
     if fact.since:  # "MI in 2015", "MI March 2026", "MI last year"
         since = _since_value(msg, mention.end, stop)
         if since is not None:
+            dated_at = [m.span() for m in _SINCE_DATE.finditer(msg.norm, mention.end, stop)]
+            others = [r for r in options if not any(s <= r.start < e for s, e in dated_at)]
+            if dated_at and (len(dated_at) > 1 or others):  # "MI 2019 and again 3 months ago"
+                for r in options:
+                    msg.claimed.append((r.start, r.end))
+                message = f"When was the most recent one? {fact.question}"
+                return [_Candidate(fact.id, UNCLEAR, mention.start, stop, message=message, **base)]
             for r in options:
                 msg.claimed.append((r.start, r.end))
             # the date is the value, not a sign of the past ("MI in 2019": 7 years ago, now)
