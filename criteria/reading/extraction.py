@@ -1273,6 +1273,9 @@ def _one_fact(msg: _Message, fact: Fact, found: list[_Candidate]) -> Result:
     if fact.sum_mentions and totals:
         current = totals  # the total stands; the sites after it only break it down
     elif fact.sum_mentions and len(current) > 1 and all(c.value is not None for c in current):
+        if sum(not _SITE.search(msg.norm[c.start : c.end]) for c in current) > 1:
+            # "PET: 4 mets, MRI: 5 mets": two counts of the same thing, not parts of a sum
+            return _unclear(msg, fact, f"I read more than one count there. {fact.question}")
         total = _sum([c.value for c in current])
         value, message, bad = _checked(fact, total)
         if message is not None:
@@ -1289,6 +1292,13 @@ def _one_fact(msg: _Message, fact: Fact, found: list[_Candidate]) -> Result:
 
 
 _DISAGREE = object()
+# where a counted metastasis is: counts naming different sites add up ("2 liver, 1 bone")
+_SITE = re.compile(
+    r"\b(?:brain|cerebral|cerebellar|intracranial|cns|liver|hepatic|bones?|bony|osseous|skeletal|"
+    r"adrenals?|lungs?|pulmonary|pleural?|nodes?|nodal|skin|spine|spinal|vertebral|ribs?|pelvi[cs]|"
+    r"peritoneal|kidneys?|renal|spleen|splenic|soft tissue|muscle|sacral|iliac|femoral|humeral|"
+    r"sternal|cutaneous|subcutaneous|contralateral|ipsilateral)\b"
+)
 
 
 def _narrower(a: Any, b: Any) -> Any:
