@@ -147,7 +147,10 @@ _COMMA_DECIMAL = re.compile(r"[0-9]+,[0-9]+")
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![a-z])", re.I)
 _SIGN_CONTEXT = re.compile(r"(?:^|[=:(]|[,;]\s|[a-z]\s)\s*$", re.I)
 _SPACED_SIGN_CONTEXT = re.compile(r"(?:^|[=:(])\s*$")
-_DIGIT_SCALE = re.compile(r" (hundred|thousand|million|billion)(?![a-z])", re.I)
+_DIGIT_SCALE = re.compile(r" (hundred|thousand|million|billion|lakhs?|lacs?)(?![a-z])", re.I)
+# Indian notation after digits only ("1.5 lakh" platelets: 150,000): never a number word, which
+# would let "lack" or "lake" be one
+_LAKH = 100_000
 _AND_A_HALF = re.compile(r"\s+and\s+a\s+half(?![a-z])", re.I)
 _DECADE = re.compile(r"'?s(?![a-z])", re.I)  # "in his 70s", "the 1990s": ten years, no number
 
@@ -197,7 +200,8 @@ def _digit_numbers(text: str) -> tuple[list[Number], list[tuple[int, int]]]:
             continue  # "in his 70s" is 70 to 79: asked back
         scale = _DIGIT_SCALE.match(text, end)
         if scale:
-            value *= 100 if scale.group(1).lower() == _HUNDRED else _SCALES[scale.group(1).lower()]
+            word = scale.group(1).lower()
+            value *= 100 if word == _HUNDRED else _LAKH if word[:2] == "la" else _SCALES[word]
             absorbed.append(scale.span(1))
             end = scale.end()
         elif value.is_integer():
