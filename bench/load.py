@@ -67,6 +67,8 @@ def row_of(stats: PlayStats, known_turns: dict[str, int] | None = None) -> dict[
         "steady_s": round(steady, 1),
         "elapsed_s": round(elapsed, 1),
         "raw_turns_s": [round(t, 4) for t in latencies],
+        # when each of those answers came, seconds into the row: where the slow turns fall
+        "raw_turn_ends_s": [round(t.ended_at - stats.started_at, 3) for t in stats.turns],
     }
 
 
