@@ -57,7 +57,9 @@ def create_app(settings: Settings | None = None, bot: BotClient | None = None) -
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, connections=settings.db_connections)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
-    app.state.bot = bot or RasaClient(settings.rasa_url, timeout=settings.rasa_timeout)
+    app.state.bot = bot or RasaClient(
+        settings.rasa_url, timeout=settings.rasa_timeout, per_server=settings.rasa_concurrency
+    )
     app.state.sign_in_throttle = SignInThrottle()
     app.state.teams = build_runtime(settings)  # None unless SCREENER_TEAMS_APP_ID is set
     app.add_middleware(RequestLimitMiddleware, max_bytes=settings.max_body_bytes)

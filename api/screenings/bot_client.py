@@ -13,11 +13,15 @@ from typing import Any, Protocol
 
 import httpx
 
+from api.core.fifo_gate import FifoGate
+
 log = logging.getLogger(__name__)
 
 
 class BotUnavailable(Exception):
-    """The bot did not answer: `kind` is connection | timeout | http_error | bad_response."""
+    """The bot did not answer: `kind` is connection | timeout | busy | http_error | bad_response.
+
+    `busy`: the message waited its turn at the gate for the whole timeout and was never sent."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
@@ -36,16 +40,25 @@ class RasaClient:
     replica that refuses the connection is skipped (the message never reached it, so sending
     it to the next one cannot process it twice).  A timeout is not retried elsewhere: the slow
     replica may still process the message.
+
+    At most `per_server` messages are in one Rasa server at once from this process; the others
+    wait their turn, in arrival order (api/core/fifo_gate.py says why), for at most `timeout`
+    seconds, then fail as `busy` without having been sent.
     """
 
     def __init__(
-        self, base_url: str, timeout: float = 10.0, transport: httpx.BaseTransport | None = None
+        self,
+        base_url: str,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+        per_server: int = 1,
     ) -> None:
         bases = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
         if not bases:
             raise ValueError("RASA_URL names no Rasa server")
         self.urls = [b + "/webhooks/rest/webhook" for b in bases]
         self.timeout = timeout
+        self.gates = {url: FifoGate(per_server) for url in self.urls}
         self._client = httpx.Client(timeout=httpx.Timeout(timeout), transport=transport)
         self._next = 0
         self._turn_lock = threading.Lock()
@@ -61,6 +74,11 @@ class RasaClient:
         log.debug("to rasa %s: %r", sender, message)
         refused: list[str] = []
         for url in self._order():
+            gate = self.gates[url]
+            if not gate.acquire(timeout=self.timeout):
+                raise BotUnavailable(
+                    "busy", f"the assistant was busy with other messages for {self.timeout:g} s"
+                )
             try:
                 response = self._client.post(url, json=body)
                 break
@@ -72,6 +90,8 @@ class RasaClient:
                     log.warning("Rasa replica %s refused the connection; trying the next", url)
             except httpx.HTTPError as exc:
                 raise BotUnavailable("connection", f"{type(exc).__name__}: {exc}") from exc
+            finally:
+                gate.release()
         else:
             raise BotUnavailable("connection", "no Rasa server answered: " + "; ".join(refused))
         if response.status_code >= 400:
