@@ -24,8 +24,9 @@ class Settings(BaseSettings):
     # Seconds to wait for one Rasa turn (connect + answer) before telling the clinician.
     rasa_timeout: float = 10.0
     # Messages this API process has in one Rasa server at once; the others wait their turn in
-    # arrival order (api/core/fifo_gate.py: one at a time answers trains of messages sooner).
-    rasa_concurrency: int = Field(1, ge=1, le=100)
+    # arrival order (api/core/fifo_gate.py: a burst of messages is answered sooner so; two keep
+    # Rasa busy while one of them waits for the action server; bench/README).
+    rasa_concurrency: int = Field(2, ge=1, le=100)
     # Database connections per API process. The API serves as many requests at once as these
     # can all serve (half of them on PostgreSQL, where a turn also holds a lock connection);
     # more wait at the door holding nothing (api/core/admission.py). Two replicas: twice this.

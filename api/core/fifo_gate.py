@@ -4,9 +4,10 @@ Why a gate in front of Rasa (api/screenings/bot_client.py): a Rasa server is one
 works on every message it holds in turn, a little of each (asyncio: while one message waits for
 the action server, another is worked on). Messages that arrive together are therefore all
 answered late and together, and their clinicians, each reading a reply and typing the same
-while, write back together again: the slow turns come in trains (bench/README, "Rasa one
-message at a time"). Handed its messages one by one in arrival order, Rasa answers the first at
-once and each next one a message's work later, and the trains come apart.
+while, write back together again: the slow turns come in trains (bench/README, "A few messages
+at a time into Rasa"). Handed its messages a few at a time in arrival order (two by default:
+while one waits for the action server, Rasa works on the other), Rasa answers the first ones at
+once and each next one about a message's work later, and the trains come apart.
 
 `threading.Semaphore` does not keep the order: a thread that arrives just as a slot is given
 back can take it before the thread that was woken for it, which then waits again behind the

@@ -51,7 +51,7 @@ class RasaClient:
         base_url: str,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
-        per_server: int = 1,
+        per_server: int = 2,
     ) -> None:
         bases = [u.strip().rstrip("/") for u in base_url.split(",") if u.strip()]
         if not bases:

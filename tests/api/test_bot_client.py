@@ -70,42 +70,39 @@ def test_no_url_is_a_clear_error():
         RasaClient(" , ")
 
 
-def test_one_message_at_a_time_in_each_server_the_next_waits_its_turn():
+@pytest.mark.parametrize("width", [1, 2])
+def test_at_most_width_messages_in_each_server_the_next_wait_their_turn(width):
     inside, most, lock = [0], [0], threading.Lock()
-    entered = threading.Event()
     release = threading.Event()
 
     def handler(request: httpx.Request) -> httpx.Response:
         with lock:
             inside[0] += 1
             most[0] = max(most[0], inside[0])
-        entered.set()
         release.wait(5)
         with lock:
             inside[0] -= 1
         return httpx.Response(200, json=[{"text": "hi"}])
 
-    client = RasaClient("http://r1:5005", transport=httpx.MockTransport(handler))
+    client = RasaClient("http://r1:5005", per_server=width, transport=httpx.MockTransport(handler))
     results: list[list[dict]] = []
     threads = [
         threading.Thread(
             target=lambda: results.append(client.send(sender="s", message="m", metadata={}))
         )
-        for _ in range(3)
+        for _ in range(width + 2)
     ]
-    threads[0].start()
-    assert entered.wait(5)
-    for t in threads[1:]:
+    for t in threads:
         t.start()
     gate = client.gates["http://r1:5005/webhooks/rest/webhook"]
     deadline = time.monotonic() + 5
-    while gate.waiting < 2:
+    while gate.waiting < 2 or inside[0] < width:  # width in Rasa, two waiting at the gate
         assert time.monotonic() < deadline
         time.sleep(0.001)
     release.set()
     for t in threads:
         t.join(5)
-    assert most[0] == 1 and len(results) == 3
+    assert most[0] == width and len(results) == width + 2
 
 
 def test_a_message_that_waits_longer_than_the_timeout_is_busy_and_never_sent():
@@ -115,7 +112,9 @@ def test_a_message_that_waits_longer_than_the_timeout_is_busy_and_never_sent():
         sent.append(request)
         return httpx.Response(200, json=[])
 
-    client = RasaClient("http://r1:5005", timeout=0.05, transport=httpx.MockTransport(handler))
+    client = RasaClient(
+        "http://r1:5005", timeout=0.05, per_server=1, transport=httpx.MockTransport(handler)
+    )
     gate = client.gates["http://r1:5005/webhooks/rest/webhook"]
     assert gate.acquire()  # another message is in Rasa
     with pytest.raises(BotUnavailable) as error:
@@ -146,6 +145,6 @@ def test_the_setting_sets_how_many_at_once(tmp_path):
     )
     gates = create_app(settings).state.bot.gates
     assert [g.width for g in gates.values()] == [3, 3]
-    assert Settings().rasa_concurrency == 1
+    assert Settings().rasa_concurrency == 2
     with pytest.raises(ValueError):
         Settings(rasa_concurrency=0)
