@@ -48,6 +48,7 @@ class ActionCall:
     slot_bytes: int
     ms: float
     user_messages: int = 0  # clinician messages among the events sent (1: a session per message)
+    record_copies: int = 0  # copies of the API's screening record in the request (none: 0)
 
 
 @dataclass
@@ -124,6 +125,7 @@ def proxy_handler(target: str, recorder: Recorder) -> type[BaseHTTPRequestHandle
                         user_messages=sum(
                             1 for e in tracker.get("events") or [] if e.get("event") == "user"
                         ),
+                        record_copies=body.count(b'"screening_record"'),
                     )
                 )
             self._answer(status, answer)

@@ -1,7 +1,8 @@
 """Changes to Rasa 3.6 that cut the CPU cost of a turn, installed by `bot/serve.py`.
 
 Each module is one change, measured on this screener with py-spy (bench/README.md, "Where a
-turn's time goes"); none changes what Rasa decides, stores or sends to the API:
+turn's time goes"); none changes what Rasa decides or sends to the API, and only
+`record_aside` what it stores:
 
 - `responses`: the action server's answers validated against Rasa's schema without re-checking
   the schema on every call, and each event against the one sub-schema its type selects.
@@ -17,6 +18,9 @@ turn's time goes"); none changes what Rasa decides, stores or sends to the API:
   collections no longer walk them (each stood Rasa still for about 200 ms).
 - `session_start`: `action_session_start` (bot/actions/restore.py, run before every clinician
   message) run in Rasa's process by rasa_sdk's executor, instead of a call to the action server.
+  With it, `record_aside`: the API's screening record handed to the session start only, kept
+  out of the tracker (the one change here to what Rasa stores and sends to the action server:
+  the record is no longer in them).
 """
 
 from __future__ import annotations

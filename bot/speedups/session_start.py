@@ -13,7 +13,8 @@ the same `ActionSessionStart` of `bot/actions/restore.py` runs, through rasa_sdk
 executor, on the JSON the action server would have been sent (the body goes through JSON both
 ways, so the action sees what it would see there). An error in the action is Rasa's error for
 a failed custom action, as when the action server answers 500. Every other action still goes
-to the action server.
+to the action server. The API's screening record reaches it from `bot/speedups/record_aside.py`
+(installed with this), not from Rasa's tracker.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.speedups import record_aside
 from bot.speedups.requests import dumps
 
 _found_by_rasa = rasa_actions.action_for_name_or_text
@@ -48,6 +50,7 @@ class InProcessActions:
     async def request(self, json: dict[str, Any] | None = None, **_: Any) -> Any:
         """What the action server would answer to this request body."""
         call = _through_json(json or {})
+        record_aside.put_back(call)
         try:
             answer = await self._executor.run(call)
         except Exception as exc:  # the action server answers 500; Rasa reports a failed action
@@ -84,3 +87,4 @@ def action_for_name_or_text(
 
 def install() -> None:
     rasa_actions.action_for_name_or_text = action_for_name_or_text
+    record_aside.install()  # the record reaches the session start from here only
