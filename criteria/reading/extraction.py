@@ -28,7 +28,7 @@ import datetime
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from criteria.facts import Fact, Site
@@ -104,12 +104,19 @@ _YES = re.compile(
 _NO = re.compile(
     r"^\W*(?:no|nope|nah|n|none|negative|never|not|denies|nil|false|neither|nothing)\b"
 )
+# not "ok" ("neuts ok" was recorded as the normal range): ok for treatment is not normal
 _NORMAL = re.compile(
     r"(?<!ab)\b(?:normal|within (?:the )?(?:normal )?(?:limits?|range)|wnl|unremarkable|fine|"
-    r"ok|okay|nad)\b"
+    r"nad)\b"
 )
 _LOW = re.compile(r"\b(?:low|reduced|decreased|below normal|below the normal range)\b")
 _HIGH = re.compile(r"\b(?:high|raised|elevated|increased|above normal|deranged)\b")
+# "bili not raised", "transaminases not elevated", "plt not low": the other side of the limit (were
+# read as raised)
+_NOT_BEFORE = re.compile(
+    r"\b(?:not|never|nor|no longer|isn't|aren't|wasn't|weren't|is not|are not|was not|were not)"
+    r"\s+(?:(?:at all|significantly|particularly|really|very|too|that)\s+)?$"
+)
 _DURATION_WORDS = [
     (re.compile(r"\b(?:a )?(?:few|couple of) weeks\b|\bweeks\b|\bdays\b"),
      Range(0, 3, hi_open=True)),
@@ -129,8 +136,9 @@ _SENTENCE_END = re.compile(r"[.;!?\n](?!\d)| but | however ")
 # would leave a number that was never written ("20,000")
 _CLAUSE_END = re.compile(r"[;:!?\n()]|,(?!\d)|\.(?!\d)| and | but | with | however | also ")
 # another cancer's clause holds what it was treated with and what spread it made: "breast
-# cancer treated with chemo in 2010", "prostate cancer with bone mets"
-_CANCER_CLAUSE_END = re.compile(r"[;:!?\n()]|,(?!\d)|\.(?!\d)| and | but | however | also ")
+# cancer treated with chemo in 2010", "prostate cancer with bone mets", and its brackets too:
+# "breast ca 2014 (WLE + RT + tamoxifen)"
+_CANCER_CLAUSE_END = re.compile(r"[;:!?\n]|,(?!\d)|\.(?!\d)| and | but | however | also ")
 _FILLER = frozenset(
     [
         "a",
@@ -417,6 +425,7 @@ def read_message(
         msg.used.append((start, end))
         if value is not None:
             candidates.append(_Candidate("allergy", value, start, end))
+    candidates = [_newer_unread(msg, c) for c in candidates]
     results = _combine(msg, candidates)
     if asked and asked in facts:
         bare = _bare_reply(msg, facts[asked], named, bool(others))
@@ -641,11 +650,14 @@ def _before_start(msg: _Message, mention: Mention, mentions: list[Mention]) -> i
 
 
 def _claim_after(msg: _Message, mention: Mention, mentions: list[Mention]) -> None:
-    """A number written right after another clinical term is that term's ("eGFR 60")."""
+    """A number written right after another clinical term is that term's ("eGFR 60"); not one
+    a comma away ("creatinine 130 with an AKI, back to 95": the creatinine's newer value)."""
     stop = _window_end(msg, mention, mentions)
     for reading in _readings(msg, mention.end, stop)[:1]:
         if reading.start in msg.reserved:
             continue  # "(L2, right iliac), 1 adrenal": the next mention's own number
+        if not _adjacent(msg.norm[mention.end : reading.start]):
+            continue
         msg.claimed.append((reading.start, reading.end))
 
 
@@ -712,6 +724,29 @@ def _candidate(
     if context.uncertain:
         return [_Candidate(fact.id, None, *span, **base)]
     return [_Candidate(fact.id, meaning.value, *span, **base)]
+
+
+def _newer_unread(msg: _Message, candidate: _Candidate) -> _Candidate:
+    """A laboratory value followed in its sentence by a current number that nothing read
+    ("creatinine 130 with an AKI, back to 95 this week") may be the older of two: asked back."""
+    fact = msg.facts[candidate.fact]
+    if fact.kind not in ("lab", "uln") or candidate.current or candidate.value is UNCLEAR:
+        return candidate
+    stop = _SENTENCE_END.search(msg.norm, candidate.end)
+    end = stop.start() if stop else len(msg.norm)
+    unread = [
+        n
+        for n in msg.numbers
+        if candidate.end <= n.start < end
+        and msg.free(n.start, n.end)
+        and not any(s <= n.start < e for s, e in msg.used)
+    ]
+    if not unread or not any(
+        c.current for c in classify(msg.norm, [(n.start, n.end) for n in unread])
+    ):
+        return candidate
+    message = f"I read an earlier and a later {fact.label} there. Which is the current one?"
+    return replace(candidate, value=UNCLEAR, message=message)
 
 
 def _unknown_after(msg: _Message, mention: Mention, mentions: list[Mention]) -> bool:
@@ -986,9 +1021,15 @@ def _word_value(
             return (Range(0.0, 1.0) if fact.kind == "uln" else ref), span  # type: ignore[return-value]
         low, high = _LOW.search(words), _HIGH.search(words)
         if ref is not None and low:
-            return Range(0.0, ref.lo, hi_open=True), (start + low.start(), start + low.end())
+            span = (start + low.start(), start + low.end())
+            if _NOT_BEFORE.search(words[: low.start()]):  # "plt not low": not below the range
+                return (Range(ref.lo, math.inf), span) if fact.kind == "lab" else None
+            return Range(0.0, ref.lo, hi_open=True), span
         if ref is not None and high:
-            return Range(ref.hi, math.inf, lo_open=True), (start + high.start(), start + high.end())
+            span = (start + high.start(), start + high.end())
+            if _NOT_BEFORE.search(words[: high.start()]):  # "bili not raised": at most the ULN
+                return Range(0.0, ref.hi), span
+            return Range(ref.hi, math.inf, lo_open=True), span
     if fact.durations:
         rewritten = words
         for pattern, replacement in _YEAR_WORDS:
