@@ -701,6 +701,23 @@ def _candidate(
         negated = context.negated and not context.list_negation and meaning.negated is not None
         if negated and not _readings(msg, mention.end, _window_end(msg, mention, mentions)):
             return [_Candidate(fact.id, meaning.negated, *span, **base)]  # "no MI"
+        if negated and fact.since:
+            # "no MI, had a stent in 2020": a date in another clause is not the MI's (it was
+            # recorded 71 to 84 months)
+            stop = _clause_of(msg.norm, mention.start)[1]
+            dated = [m.span() for m in _SINCE_DATE.finditer(msg.norm, mention.end, stop)]
+            numbers_ = [
+                r
+                for r in _readings(msg, mention.end, stop)
+                if not any(s <= r.start < e for s, e in dated)
+            ]
+            if not numbers_:
+                if _since_value(msg, mention.end, stop) is None or _PERIOD_WORD.search(
+                    msg.norm, mention.end, stop
+                ):  # "no MI since 2019" (was recorded 83 to 96 months): none in that time
+                    return [_Candidate(fact.id, meaning.negated, *span, **base)]
+                message = f"When was the {fact.label.removeprefix('time since ')}? {fact.question}"
+                return [_Candidate(fact.id, UNCLEAR, *span, message=message, **base)]
         found = _read_near(msg, fact, mention, mentions, base)
         if found:
             if context.uncertain and not fact.estimate:
@@ -1047,11 +1064,16 @@ def _word_value(
     return None
 
 
+# a denial over a period: "no MI since 2019", "no MI in the last 2 years"
+_PERIOD_WORD = re.compile(r"\b(?:since|for|in the (?:last|past)|over the (?:last|past)|within)\b")
 _MONTH_NAMES = (
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
 )  # fmt: skip
+# "March 2026", "2019", and a month in digits ("NSTEMI 03/2026" was read as the year 2026 only,
+# 0 to 12 months); not the end of a full date ("03/04/2026": which is the month?)
 _SINCE_DATE = re.compile(
-    r"\b(?:(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+)?"
+    r"\b(?:(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+"
+    r"|(?<![0-9][/.-])(?P<nmonth>0?[1-9]|1[0-2])\s?[/.-]\s?)?"
     r"(?P<year>(?:19|20)\d\d)\b"
 )
 _SINCE_WORDS = [
@@ -1077,8 +1099,13 @@ def _since_value(msg: _Message, start: int, end: int) -> Value | None:
         if year > today.year:
             return None
         now = today.year * 12 + today.month - 1
-        if m.group("month"):
-            month = year * 12 + _MONTH_NAMES.index(m.group("month"))
+        if m.group("month") or m.group("nmonth"):
+            index = (
+                _MONTH_NAMES.index(m.group("month"))
+                if m.group("month")
+                else int(m.group("nmonth")) - 1
+            )
+            month = year * 12 + index
             if month > now:
                 return None
             return Range(float(max(0, now - month - 1)), float(now - month + 1))
