@@ -99,6 +99,7 @@ class VerdictRecord(Base):
     review_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     screening: Mapped[Screening] = relationship(back_populates="verdicts")
+    message: Mapped[Message | None] = relationship()  # the bot reply that reported it
     reviewed_by: Mapped[User | None] = relationship()
 
     @property

@@ -177,6 +177,14 @@ def review_state(screening: Screening) -> str:
     return "reviewed"
 
 
+@contextmanager
+def _own_and_locked(db: Session, *, user: User, screening_id: str) -> Iterator[Screening]:
+    """The user's screening, read once its turn lock is held: as the last turn left it, in one
+    read (an id that is no screening of theirs takes a lock nobody else wants)."""
+    with _lock(screening_id, db):
+        yield get_own(db, user=user, screening_id=screening_id)
+
+
 # ---- turns --------------------------------------------------------------------------------
 
 
@@ -227,13 +235,11 @@ def send_message(
     max_chars: int = 5000,
     stale_after: float = 30.0,
 ) -> Turn:
-    screening = get_own(db, user=user, screening_id=screening_id)
-    if not text.strip():
-        raise Invalid("text must not be blank")
-    if len(text) > max_chars:
-        raise Invalid(f"text is longer than {max_chars} characters")
-    with _lock(screening.id, db):
-        db.refresh(screening)
+    with _own_and_locked(db, user=user, screening_id=screening_id) as screening:
+        if not text.strip():
+            raise Invalid("text must not be blank")
+        if len(text) > max_chars:
+            raise Invalid(f"text is longer than {max_chars} characters")
         existing = None
         if client_message_id is not None:
             existing = db.scalar(
@@ -305,9 +311,7 @@ def _stored_turn(db: Session, *, screening: Screening, message: Message) -> Turn
 
 def retry_last(db: Session, *, user: User, bot: BotClient, screening_id: str) -> Turn:
     """Forward again the last clinician message the bot did not answer."""
-    screening = get_own(db, user=user, screening_id=screening_id)
-    with _lock(screening.id, db):
-        db.refresh(screening)
+    with _own_and_locked(db, user=user, screening_id=screening_id) as screening:
         failed = db.scalar(
             select(Message)
             .where(
@@ -337,14 +341,16 @@ def _append(db: Session, screening: Screening, **fields: Any) -> Message:
 
 
 def _append_all(db: Session, screening: Screening, rows: list[dict[str, Any]]) -> list[Message]:
-    """Add messages at the end of the transcript, in order (one lookup and one flush for all)."""
+    """Add messages at the end of the transcript, in order (one lookup for all).
+
+    Not flushed: the turn's commit writes them with everything else it changed, in one flush
+    (each flush has a fixed cost, and a turn used to make five)."""
     seq = db.scalar(select(func.max(Message.seq)).where(Message.screening_id == screening.id)) or 0
     messages = [
-        Message(screening_id=screening.id, seq=seq + n, **fields)
+        Message(screening_id=screening.id, seq=seq + n, **{"attempts": 0, **fields})
         for n, fields in enumerate(rows, 1)
     ]
     db.add_all(messages)
-    db.flush()
     return messages
 
 
@@ -533,7 +539,8 @@ def _apply_payload(
     screening.status = COMPLETE if payload.status == "complete" else IN_PROGRESS
     if screening.status == COMPLETE and screening.completed_at is None:
         screening.completed_at = utcnow()
-    current = {v.trial: v for v in screening.verdicts}
+    with db.no_autoflush:  # the turn's changes are written once, by its commit
+        current = {v.trial: v for v in screening.verdicts}
     for slug, verdict in payload.verdicts.items():
         row = current.get(slug)
         if row is None:
@@ -570,5 +577,5 @@ def _apply_payload(
         ]
         row.to_confirm = verdict.to_confirm
         row.unknown_facts = verdict.unknown_facts
-        row.message_id = source.id
+        row.message = source  # its id once the commit writes it
         row.updated_at = utcnow()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from fastapi import Response
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from api.core.config import Settings
 from api.core.db import utcnow
@@ -129,7 +129,9 @@ def create_token(db: Session, *, user: User, name: str, settings: Settings) -> t
 
 def user_for_token(db: Session, *, token: str, settings: Settings) -> User | None:
     row = db.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token, settings.secret_key))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_token(token, settings.secret_key))
     )
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
@@ -160,7 +162,9 @@ def start_session(db: Session, *, user: User, settings: Settings) -> str:
 
 def user_for_session(db: Session, *, cookie: str, settings: Settings) -> User | None:
     row = db.scalar(
-        select(WebSession).where(WebSession.token_hash == hash_token(cookie, settings.secret_key))
+        select(WebSession)
+        .options(joinedload(WebSession.user))  # one query for both: this runs on every request
+        .where(WebSession.token_hash == hash_token(cookie, settings.secret_key))
     )
     if row is None or row.expires_at < utcnow() or not row.user.active:
         return None
