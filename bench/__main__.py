@@ -42,7 +42,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
         action="append",
         help="run only this part (may be given more than once)",
     )
-    p.add_argument("--repeats", type=int, help="latency: repeats of the script (default 5)")
+    p.add_argument("--repeats", type=int, help="latency: repeats of the script (default 10)")
     p.add_argument(
         "--no-warmup", action="store_true", help="latency: no unmeasured pass of the script first"
     )
@@ -86,7 +86,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     )
     args = p.parse_args(argv)
     args.parts = tuple(args.only or PARTS)
-    args.repeats = args.repeats or (1 if args.quick else 5)
+    args.repeats = args.repeats or (1 if args.quick else 10)
     args.window = args.window or (8.0 if args.quick else 45.0)
     args.drain = args.drain if args.drain is not None else (8.0 if args.quick else 60.0)
     args.no_warmup = args.no_warmup or args.quick
