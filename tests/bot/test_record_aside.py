@@ -17,12 +17,11 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.utils.endpoints import EndpointConfig
 from test_actions import state_with
-from test_session_start import DOMAIN, installed, record_of, run, tracker_at_session_start
+from test_session_start import DOMAIN, record_of, run, tracker_at_session_start
 
 from bot.speedups import record_aside
 
 pytestmark = pytest.mark.bot
-__all__ = ["installed"]  # the fixture, used by name
 
 
 def test_a_message_without_a_record_is_left_as_it_is():

@@ -31,7 +31,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 from test_actions import REPO, state_with
 
-from bot.speedups import requests, session_start
+from bot.speedups import session_start
 
 pytestmark = pytest.mark.bot
 
@@ -73,15 +73,6 @@ def run(action: RemoteAction, tracker: DialogueStateTracker) -> list[dict[str, A
         )
     )
     return [{k: v for k, v in e.as_dict().items() if k != "timestamp"} for e in events]
-
-
-@pytest.fixture
-def installed(monkeypatch):
-    monkeypatch.setattr(RemoteAction, "_action_call_format", requests.action_call_format)
-    monkeypatch.setattr(
-        rasa_actions, "action_for_name_or_text", session_start.action_for_name_or_text
-    )
-    monkeypatch.setattr(session_start, "_in_process", {})
 
 
 def test_only_the_session_start_stays_in_process(installed):
