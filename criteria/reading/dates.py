@@ -162,6 +162,28 @@ def date_spans(text: str) -> list[tuple[int, int]]:
     return kept
 
 
+def event_days(
+    text: str, start: int, end: int, today: datetime.date
+) -> tuple[datetime.date, ...] | None:
+    """The days that the first date written to the day in text[start:end] ("13/04/2026",
+    "2026-04-03", "3rd April 2026") can be, as the day of a past event: each reading of its
+    day/month order (and of a two-digit year's century) that is a calendar date not after
+    `today`.  None when no such date is written there; empty when it cannot be a past day."""
+    for e in _expressions(text):
+        if e.kind not in ("ymd", "numeric", "dmy") or e.start < start or e.end > end:
+            continue
+        days = {
+            datetime.date(*first)
+            for first, _ in _candidates(e, today)
+            if _is_date(first) and datetime.date(*first) <= today
+        }
+        return tuple(sorted(days))
+    return None
+
+
+MONTH_NAMES = tuple(_MONTHS)
+
+
 # ---------------------------------------------------------------------------------------------
 # From a date expression to an age
 

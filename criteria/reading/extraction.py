@@ -425,7 +425,7 @@ def read_message(
         msg.used.append((start, end))
         if value is not None:
             candidates.append(_Candidate("allergy", value, start, end))
-    candidates = [_newer_unread(msg, c) for c in candidates]
+    candidates = _superseded(msg, candidates)
     results = _combine(msg, candidates)
     if asked and asked in facts:
         bare = _bare_reply(msg, facts[asked], named, bool(others))
@@ -526,14 +526,22 @@ def _fractions_as_durations(
 
 def _find(msg: _Message) -> list[Mention]:
     """The mentions in the message; words that only answer a question ("none", "IV") count
-    for the pending question, in a clause that names nothing else."""
+    for the pending question, in a clause that names nothing else.  Words that leave the
+    answer unclear count beside that fact's own words too ("cellulitis treated with
+    flucloxacillin": treated, is it over?)."""
     found = find_mentions(msg.norm, msg.lexicon, msg.asked)
     named = [m for m in found if m.term.scope == "any"]
     return [
         m
         for m in found
-        if m.term.scope == "any" or not any(_same_clause(msg.norm, m, o) for o in named)
+        if m.term.scope == "any"
+        or not any(_same_clause(msg.norm, m, o) and not _unsettles(m, o.term.fact) for o in named)
     ]
+
+
+def _unsettles(mention: Mention, fact: str | None) -> bool:
+    """An answer word that leaves `fact` unclear ("treated", "resolved" of an infection)."""
+    return any(x.fact == fact and x.value == UNCLEAR for x in mention.meanings)
 
 
 def _clause_of(norm: str, pos: int, ends: re.Pattern[str] = _CLAUSE_END) -> tuple[int, int]:
@@ -699,6 +707,16 @@ def _candidate(
         ]
     if meaning.value == READ:
         negated = context.negated and not context.list_negation and meaning.negated is not None
+        if negated and fact.since:
+            # "no MI in the last 6 months" is more than 6 months since one, "denies MI in March
+            # 2026" says nothing of other months (both were recorded more than 12)
+            stop = _clause_of(msg.norm, mention.start)[1]
+            said = _denied_since(msg, fact, mention.end, stop)
+            if said is UNCLEAR:
+                message = f"Only then, or at no time? {fact.question}"
+                return [_Candidate(fact.id, UNCLEAR, *span, message=message, **base)]
+            if said is not None:
+                return [_Candidate(fact.id, said, *span, **{**base, "historical": False})]
         if negated and not _readings(msg, mention.end, _window_end(msg, mention, mentions)):
             return [_Candidate(fact.id, meaning.negated, *span, **base)]  # "no MI"
         if negated and fact.since:
@@ -743,12 +761,48 @@ def _candidate(
     return [_Candidate(fact.id, meaning.value, *span, **base)]
 
 
-def _newer_unread(msg: _Message, candidate: _Candidate) -> _Candidate:
+def _superseded(msg: _Message, candidates: list[_Candidate]) -> list[_Candidate]:
+    """Laboratory values followed in their sentence by a newer one ("WBC 11.5 with a UTI, now
+    7.9"): the newer is the value, and what was said beside the older may be over (the UTI:
+    asked back; it was recorded active and the 7.9 left unread)."""
+    out = []
+    older: list[tuple[int, int]] = []  # from an older value to its newer one
+    for c in candidates:
+        newer, span = _newer_unread(msg, c)
+        out.append(newer)
+        if span is not None:
+            older.append(span)
+    for i, c in enumerate(out):
+        if (
+            any(s < c.start < e for s, e in older)
+            and not c.current
+            and c.value is not UNCLEAR
+            and msg.facts[c.fact].kind not in ("lab", "uln")
+        ):
+            fact = msg.facts[c.fact]
+            message = f"Was that then, or is it so now? {fact.question}"
+            out[i] = replace(c, value=UNCLEAR, message=message)
+    return out
+
+
+# what may stand in a clause with a newer laboratory value besides the words that make it
+# current ("now 7.9", "recovered to 180", "8.1 today")
+_NEWER_WORDS = frozenset(
+    ["back", "down", "up", "to", "recovered", "improved", "settled", "fallen", "fell", "dropped",
+     "risen", "rose", "come", "came", "this", "morning", "week", "on", "repeat", "at", "present"]
+)  # fmt: skip
+
+
+def _newer_unread(
+    msg: _Message, candidate: _Candidate
+) -> tuple[_Candidate, tuple[int, int] | None]:
     """A laboratory value followed in its sentence by a current number that nothing read
-    ("creatinine 130 with an AKI, back to 95 this week") may be the older of two: asked back."""
+    may be the older of two.  When that number stands alone in its clause ("creatinine 130
+    with an AKI, back to 95 this week") it is the value, with the span from the older to it;
+    otherwise asked back."""
     fact = msg.facts[candidate.fact]
     if fact.kind not in ("lab", "uln") or candidate.current or candidate.value is UNCLEAR:
-        return candidate
+        return candidate, None
     stop = _SENTENCE_END.search(msg.norm, candidate.end)
     end = stop.start() if stop else len(msg.norm)
     unread = [
@@ -758,12 +812,28 @@ def _newer_unread(msg: _Message, candidate: _Candidate) -> _Candidate:
         and msg.free(n.start, n.end)
         and not any(s <= n.start < e for s, e in msg.used)
     ]
-    if not unread or not any(
-        c.current for c in classify(msg.norm, [(n.start, n.end) for n in unread])
-    ):
-        return candidate
+    contexts = classify(msg.norm, [(n.start, n.end) for n in unread])
+    if not unread or not any(c.current for c in contexts):
+        return candidate, None
     message = f"I read an earlier and a later {fact.label} there. Which is the current one?"
-    return replace(candidate, value=UNCLEAR, message=message)
+    unclear = replace(candidate, value=UNCLEAR, message=message)
+    first = next(n for n, c in zip(unread, contexts, strict=True) if c.current)
+    older = (candidate.start, first.start)
+    readings = numbers.read_values(msg.norm, unread)
+    if len(readings) != 1 or len(contexts) != 1:
+        return unclear, older
+    reading = readings[0]
+    lo, hi = _clause_of(msg.norm, reading.start)
+    rest = msg.norm[lo : reading.start] + " " + msg.norm[_unit_end(msg.norm, reading) : hi]
+    words = re.findall(r"[a-z]+", rest)
+    if not all(w in _FILLER or w in _NEWER_WORDS for w in words):
+        return unclear, older
+    value, why, _ = value_of(msg.norm, fact, reading, msg.site)
+    if why is not None or value is None:
+        return unclear, older
+    msg.claimed.append((reading.start, reading.end))
+    newer = replace(candidate, value=value, end=reading.end, current=True, historical=False)
+    return newer, (candidate.start, reading.start)
 
 
 def _unknown_after(msg: _Message, mention: Mention, mentions: list[Mention]) -> bool:
@@ -929,6 +999,9 @@ def _read_near(
     options += _options(msg, fact, after)
     if fact.since:  # "MI in 2015", "MI March 2026", "MI last year"
         since = _since_value(msg, mention.end, stop)
+        if since is UNCLEAR:  # "MI 03/04/2026": 3 April or 4 March?
+            message = f"Is that date day/month or month/day? {fact.question}"
+            return [_Candidate(fact.id, UNCLEAR, mention.start, stop, message=message, **base)]
         if since is not None:
             dated_at = [m.span() for m in _SINCE_DATE.finditer(msg.norm, mention.end, stop)]
             others = [r for r in options if not any(s <= r.start < e for s, e in dated_at)]
@@ -972,9 +1045,12 @@ def _read_near(
         for r, c in zip(options, contexts, strict=False)
         if not c.hypothetical and not c.family and not (c.negated and not c.list_negation)
     ]
-    current = [rc for rc in scored if rc[1].current] or [
-        rc for rc in scored if not rc[1].historical
-    ]
+    # current and not also past ("Hb 104 today (98 last week)": the 98 is both)
+    current = (
+        [rc for rc in scored if rc[1].current and not rc[1].historical]
+        or [rc for rc in scored if rc[1].current]
+        or [rc for rc in scored if not rc[1].historical]
+    )
     if len(current) == 1:
         reading, context = current[0]
         return _in_context(_from_reading(msg, fact, reading, mention, base), context, fact)
@@ -1064,6 +1140,23 @@ def _word_value(
     return None
 
 
+def _duration(words: str) -> Value | None:
+    """A length of time in months, written with its unit ("6 months", "a year", "years")."""
+    rewritten = words
+    for pattern, replacement in _YEAR_WORDS:
+        rewritten = pattern.sub(replacement, rewritten)
+    for reading in numbers.read_values(rewritten):
+        unit = units.unit_after(rewritten, reading.end)
+        if isinstance(unit, units.Unit):
+            factor = units.convert(1.0, unit, "months")
+            if factor is not None:
+                return _scale(reading.value, factor)
+    for pattern, value in _DURATION_WORDS:
+        if pattern.search(words):
+            return value
+    return None
+
+
 # a denial over a period: "no MI since 2019", "no MI in the last 2 years"
 _PERIOD_WORD = re.compile(r"\b(?:since|for|in the (?:last|past)|over the (?:last|past)|within)\b")
 _MONTH_NAMES = (
@@ -1088,9 +1181,15 @@ _SINCE_WORDS = [
 ]  # fmt: skip
 
 
-def _since_value(msg: _Message, start: int, end: int) -> Value | None:
+def _since_value(msg: _Message, start: int, end: int) -> Value | str | None:
     """Months since an event written as a date or in words ("in 2015", "March 2026",
-    "years ago"), on the screening date; None if not written so (or not decidable)."""
+    "years ago", "13/04/2026"), on the screening date; None if not written so (or not
+    decidable); UNCLEAR for a day that its day/month order or century leaves open ("MI
+    03/04/2026" was read as its year only)."""
+    days = dates.event_days(msg.norm, start, end, msg.today)
+    if days is not None:
+        months = {round((msg.today - day).days / _DAYS_PER_MONTH, 6) for day in days}
+        return months.pop() if len(months) == 1 else UNCLEAR
     words = msg.norm[start:end]
     m = _SINCE_DATE.search(words)
     today = msg.today
@@ -1113,6 +1212,52 @@ def _since_value(msg: _Message, start: int, end: int) -> Value | None:
     for pattern, value in _SINCE_WORDS:
         if pattern.search(words):
             return value
+    return None
+
+
+_DAYS_PER_MONTH = 365.25 / 12
+# a time that is no period ("in March", "this year"): a denial then says nothing of other times
+_POINT_TIME = re.compile(
+    r"\b(?:" + "|".join(dates.MONTH_NAMES) + r")\b|\b(?:this|last|next) year\b|\byesterday\b"
+)
+# "the last year", "the past month": one of them
+_LAST_ONE = re.compile(r"\b(?:last|past|previous|preceding)\s+(year|month|week)\b")
+
+
+def _denied_since(msg: _Message, fact: Fact, start: int, end: int) -> Value | str | None:
+    """What a denied event says when norm[start:end] gives it a time.  Over a period ("in
+    the last 6 months", "for 5 years", "since March 2026"): none in it, so longer since one
+    than the period (and no more than the fact's own no says: "none for 5 years" is its
+    no); at a time ("in March 2026", "in 2019", "last month", "on 14/02/2026"): nothing of
+    other times, UNCLEAR; no time written: None."""
+    no = _meaning(fact.no_means) if fact.no_means else None
+    words = msg.norm[start:end]
+    period = _PERIOD_WORD.search(words)
+    if period and isinstance(no, Range):
+        lo, lo_open = None, True
+        if period.group(0) == "since":
+            since = _since_value(msg, start + period.end(), end)
+            if since is UNCLEAR:
+                return UNCLEAR
+            if since is not None:  # "since March 2026": one may have been in March
+                lo, lo_open = (since.lo if isinstance(since, Range) else float(since)), False
+        else:
+            rest = _LAST_ONE.sub(r"1 \1", words[period.end() :])
+            length = _duration(rest)
+            if length is not None:
+                lo = length.lo if isinstance(length, Range) else float(length)
+            elif period.group(0) == "for":
+                period = None  # "no MI for the trial's purposes": no period
+        if lo is not None and lo > 0:
+            return no if lo >= no.lo else Range(lo, math.inf, lo_open=lo_open)
+        if period:  # "since the last visit", "in the last few weeks": how long?
+            return UNCLEAR
+    if (
+        _since_value(msg, start, end) is not None
+        or _POINT_TIME.search(words)
+        or dates.date_spans(words)
+    ):
+        return UNCLEAR
     return None
 
 

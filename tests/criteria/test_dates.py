@@ -14,6 +14,7 @@ from criteria.reading.dates import (
     ImpossibleDate,
     birth_age,
     date_spans,
+    event_days,
 )
 from criteria.reading.text import normalise
 from criteria.values import Range
@@ -271,3 +272,22 @@ def test_numeric_date_is_read_or_asked_back(born, today):
         assert expected in result.ages
     else:
         assert result == BirthAge(expected, 0, 14)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mi 13/04/2025", (datetime.date(2025, 4, 13),)),  # 13 is no month
+        ("mi 2025-04-03", (datetime.date(2025, 4, 3),)),
+        ("mi 3rd april 2025", (datetime.date(2025, 4, 3),)),
+        ("mi 05/05/2025", (datetime.date(2025, 5, 5),)),  # either order, one day
+        ("mi 03/04/2025", (datetime.date(2025, 3, 4), datetime.date(2025, 4, 3))),
+        ("mi 03/09/2026", (datetime.date(2026, 3, 9),)),  # 3 September is after TODAY
+        ("mi 31/02/2025", ()),  # no such day
+        ("mi march 2025", None),  # to the month only: not a day
+        ("no mi", None),
+    ],
+)
+def test_event_days(text, expected):
+    """The days a past event's date can be: both orders when both are past calendar days."""
+    assert event_days(text, 0, len(text), TODAY) == expected
