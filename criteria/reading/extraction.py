@@ -1475,6 +1475,8 @@ def _one_fact(msg: _Message, fact: Fact, found: list[_Candidate]) -> Result:
     if unclear:
         return Rejected(fact.id, unclear[0].message or fact.question, msg.text, blocking=False)
     current = [c for c in found if c.current] or [c for c in found if not c.historical]
+    if _past_yes_now_no(fact, found, current):
+        return _unclear(msg, fact, f"Was that recently, and is it over now? {fact.question}")
     if not current:
         past = describe(found[0].value)
         return _unclear(
@@ -1502,6 +1504,15 @@ def _one_fact(msg: _Message, fact: Fact, found: list[_Candidate]) -> Result:
         return Answer(fact.id, max(values, key=lambda v: order.get(v, -1)), msg.text)
     shown = " and ".join(describe(v) for v in values)
     return _unclear(msg, fact, f"I read both {shown} for the {fact.label}. {fact.question}")
+
+
+def _past_yes_now_no(fact: Fact, found: list[_Candidate], current: list[_Candidate]) -> bool:
+    """A yes said of the past beside a no said of now ("fast AF last week, now rate
+    controlled"): an exclusion may count the past months, so it is asked back (it was recorded
+    no)."""
+    if fact.kind != "boolean" or not current or any(c.value is not False for c in current):
+        return False
+    return any(c.value is True and c.historical and not c.current for c in found)
 
 
 _DISAGREE = object()
