@@ -1507,12 +1507,12 @@ def _one_fact(msg: _Message, fact: Fact, found: list[_Candidate]) -> Result:
 
 
 def _past_yes_now_no(fact: Fact, found: list[_Candidate], current: list[_Candidate]) -> bool:
-    """A yes said of the past beside a no said of now ("fast AF last week, now rate
-    controlled"): an exclusion may count the past months, so it is asked back (it was recorded
-    no)."""
+    """A yes said of the past, or not said of now, beside a no said of now ("fast AF last
+    week, now rate controlled", "was NYHA III, now NYHA I"): an exclusion may count the past
+    months, so it is asked back (it was recorded no)."""
     if fact.kind != "boolean" or not current or any(c.value is not False for c in current):
         return False
-    return any(c.value is True and c.historical and not c.current for c in found)
+    return any(c.value is True and not c.current for c in found)
 
 
 _DISAGREE = object()
