@@ -1124,36 +1124,31 @@ def _word_value(
                 return Range(0.0, ref.hi), span
             return Range(ref.hi, math.inf, lo_open=True), span
     if fact.durations:
-        rewritten = words
-        for pattern, replacement in _YEAR_WORDS:
-            rewritten = pattern.sub(replacement, rewritten)
-        for reading in numbers.read_values(rewritten):
-            unit = units.unit_after(rewritten, reading.end)
-            if isinstance(unit, units.Unit) and "months" in units.unit_keys():
-                factor = units.convert(1.0, unit, "months")
-                if factor is not None:
-                    return _scale(reading.value, factor), _head_word(words, start)
-        for pattern, value in _DURATION_WORDS:
-            m = pattern.search(words)
-            if m:
-                return value, (start + m.start(), start + m.end())
+        found = _duration(words)
+        if found is not None:
+            value, words_at = found
+            if words_at is None:
+                return value, _head_word(words, start)
+            return value, (start + words_at[0], start + words_at[1])
     return None
 
 
-def _duration(words: str) -> Value | None:
-    """A length of time in months, written with its unit ("6 months", "a year", "years")."""
+def _duration(words: str) -> tuple[Value, tuple[int, int] | None] | None:
+    """A length of time in months, written with its unit ("6 months", "a year") or in words
+    ("weeks"), and where those words are in `words` (None for a number with its unit)."""
     rewritten = words
     for pattern, replacement in _YEAR_WORDS:
         rewritten = pattern.sub(replacement, rewritten)
     for reading in numbers.read_values(rewritten):
         unit = units.unit_after(rewritten, reading.end)
-        if isinstance(unit, units.Unit):
+        if isinstance(unit, units.Unit) and "months" in units.unit_keys():
             factor = units.convert(1.0, unit, "months")
             if factor is not None:
-                return _scale(reading.value, factor)
+                return _scale(reading.value, factor), None
     for pattern, value in _DURATION_WORDS:
-        if pattern.search(words):
-            return value
+        m = pattern.search(words)
+        if m:
+            return value, m.span()
     return None
 
 
@@ -1243,8 +1238,9 @@ def _denied_since(msg: _Message, fact: Fact, start: int, end: int) -> Value | st
                 lo, lo_open = (since.lo if isinstance(since, Range) else float(since)), False
         else:
             rest = _LAST_ONE.sub(r"1 \1", words[period.end() :])
-            length = _duration(rest)
-            if length is not None:
+            found = _duration(rest)
+            if found is not None:
+                length = found[0]
                 lo = length.lo if isinstance(length, Range) else float(length)
             elif period.group(0) == "for":
                 period = None  # "no MI for the trial's purposes": no period
