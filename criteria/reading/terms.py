@@ -290,6 +290,7 @@ def find_mentions(
     lexicon = lexicon or load_lexicon()
     asked_facts = (asked,) if isinstance(asked, str) else tuple(asked or ())
     found: list[Mention] = []
+    answering: dict[tuple[int, int], set[str | None]] = {}
     for term in lexicon.terms:
         if term.scope == "answer" and term.fact not in asked_facts:
             continue
@@ -297,6 +298,20 @@ def find_mentions(
             for m in pattern.finditer(text):
                 if m.end() > m.start():
                     found.append(Mention(term, m.start(), m.end(), m.group(0)))
+                    if term.scope == "answer":
+                        answering.setdefault(m.span(), set()).add(term.fact)
+    # Words that answer more than one of the facts asked together ("poorly controlled" to a
+    # checklist of hypertension, diabetes and arrhythmia) answer the one the message names
+    # ("AF, poorly controlled"), or none: they were recorded for whichever fact came first in
+    # the lexicon ("AF, poorly controlled" as uncontrolled hypertension)
+    named = {m.term.fact for m in found if m.term.scope == "any"}
+    found = [
+        m
+        for m in found
+        if m.term.scope != "answer"
+        or len(facts := answering[(m.start, m.end)]) == 1
+        or (m.term.fact in named and len(facts & named) == 1)
+    ]
     found.sort(key=lambda x: (-(x.end - x.start), x.start))
     kept: list[Mention] = []
     for mention in found:

@@ -514,3 +514,33 @@ def test_a_denial_over_a_period_is_longer_since_not_the_period(text, months):
     """ "none in 14 months" to "how long since the MI?" is more than 14 months, not 14."""
     result = parse_answer(FACTS["recent_mi"], text, today=datetime.date(2026, 12, 1))
     assert isinstance(result, Answer) and result.value == months
+
+
+CHECKLIST = ("uncontrolled_hypertension", "uncontrolled_diabetes", "arrhythmia")
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "expected"),
+    [
+        ("AF, poorly controlled", CHECKLIST, {}),  # the AF asked back, as a checklist reply
+        ("poorly controlled", CHECKLIST, {}),
+        ("all well controlled", CHECKLIST, {}),
+        ("pneumonia, resolved", ("active_infection", "other_malignancy_active"), {}),
+    ],
+)
+def test_words_that_answer_several_facts_asked_together_answer_no_other(text, asked, expected):
+    """ "poorly controlled" answers hypertension, diabetes and arrhythmia alike: in a checklist
+    of the three, "AF, poorly controlled" was recorded as uncontrolled hypertension (first in
+    the lexicon); "pneumonia, resolved" must stay asked back ("resolved" also answers whether
+    another cancer is active)."""
+    from criteria.facts import load_site
+    from criteria.reading.extraction import read_message
+
+    reading = read_message(text, load_facts(), load_site(), datetime.date(2026, 12, 1), asked=asked)
+    answered = {r.fact: r.value for r in reading.results if isinstance(r, Answer)}
+    assert {f: v for f, v in answered.items() if f in asked} == expected, answered
+
+
+def test_words_that_answer_the_one_fact_asked_still_do():
+    assert value("arrhythmia", "poorly controlled") is True
+    assert value("uncontrolled_hypertension", "well controlled") is False
